@@ -1,0 +1,1 @@
+"""Order and return anomaly scoring with scikit-learn and explicit rules."""

@@ -1,0 +1,1 @@
+"""The FastAPI application and the keel command line."""

@@ -1,0 +1,117 @@
+"""The `keel` command: database, keys, imports, master data, inventory, the API server, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from api.cli import inventory
+from api.cli.master import GROUPS
+from api.cli.output import cli_actor, console, reports_errors, show_table
+from api.composition import database
+from api.csv_import import ImportKind, run_import
+from erp_core.adapters.migrations import upgrade
+from erp_core.domain.access import Role
+from erp_core.queries.governance import api_key_list
+from erp_core.services import api_keys
+from erp_core.settings import get_settings
+from pipelines.demo_catalogue import catalogue_is_loaded, seed_demo_catalogue
+
+app = typer.Typer(help="Keel: ecommerce ERP core with decision support.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="API keys bound to roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(inventory.app, name="inventory")
+for name, group in GROUPS.items():
+    app.add_typer(group, name=name)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply Alembic migrations to KEEL_DATABASE_URL."""
+    upgrade(get_settings().database_url, revision)
+    console.print(f"database at revision {revision}")
+
+
+@users_app.command("create-key")
+@reports_errors
+def create_key(
+    name: Annotated[str, typer.Option(help="who or what the key is for")],
+    role: Annotated[Role, typer.Option(help="the role the key acts in")],
+) -> None:
+    """Issue an API key; the key is printed alone on the last line, and only once."""
+    record, key = api_keys.create_key(database(), cli_actor(), name, role)
+    console.print(f"API key {record['id']} for {name} ({role.value}); store it now:")
+    print(key)
+
+
+@users_app.command("list")
+def list_keys() -> None:
+    show_table(
+        "API keys",
+        api_key_list(database()),
+        ["id", "name", "role", "prefix", "active", "created_by", "created_at"],
+    )
+
+
+@users_app.command("revoke")
+@reports_errors
+def revoke_key(key_id: int) -> None:
+    api_keys.revoke_key(database(), cli_actor(), key_id)
+    console.print(f"revoked API key {key_id}")
+
+
+@app.command("import")
+@reports_errors
+def import_file(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[
+        ImportKind | None, typer.Option(help="items or stock; default: from the header")
+    ] = None,
+) -> None:
+    """Load items or opening stock from CSV: every row or none, with the rejected rows listed."""
+    report = run_import(database(), cli_actor(), path.read_text(encoding="utf-8-sig"), kind)
+    console.print(
+        f"[green]imported[/green] {report.kind}: {report.rows} rows, {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged"
+        + (f", {report.units_received} units received" if report.kind == "stock" else "")
+    )
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the API under uvicorn."""
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command("demo")
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Create the database, load the demo company, print an admin key and serve the API."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    db = database()
+    if catalogue_is_loaded(db):
+        console.print("demo catalogue already loaded")
+    else:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as bar:
+            task = bar.add_task("loading demo company", total=None)
+            seed_demo_catalogue(
+                db, cli_actor(), lambda what, n: bar.update(task, advance=n, description=what)
+            )
+    _, key = api_keys.create_key(db, cli_actor(), "demo-admin", Role.ADMIN)
+    console.print(f"database: {settings.database_url}")
+    console.print(f"API docs: http://{host}:{port}/docs")
+    console.print(f"admin API key (send as X-API-Key):\n{key}")
+    if serve_api:
+        serve(host, port)

@@ -1,0 +1,17 @@
+"""The composition root: builds the real database handle from settings, once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from erp_core.adapters.database import Database
+from erp_core.settings import Settings, get_settings
+
+
+@lru_cache
+def database() -> Database:
+    return Database(get_settings())
+
+
+def database_for(settings: Settings) -> Database:
+    return Database(settings)

@@ -1,0 +1,64 @@
+"""Dependencies routes declare: the database, the caller, the permission an action needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from erp_core.adapters.database import Database
+from erp_core.domain.access import Permission, Principal
+from erp_core.domain.errors import NotAuthenticated, PermissionDenied
+from erp_core.services.api_keys import authenticate
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+Db = Annotated[Database, Depends(get_database)]
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Keel API key")
+_bearer = HTTPBearer(auto_error=False, description="The API key as a bearer token")
+
+
+def current_principal(
+    db: Db,
+    api_key: Annotated[str | None, Security(_api_key)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
+    presented = api_key or (bearer.credentials if bearer else None)
+    if not presented:
+        raise NotAuthenticated("send an API key in the X-API-Key header or as a bearer token")
+    return authenticate(db, presented)
+
+
+class PermissionCheck:
+    """A dependency that admits callers whose role holds one permission.
+
+    The route-table test reads `.permission` off every route to prove none is left open.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.may(self.permission):
+            raise PermissionDenied(
+                f"role {principal.role.value} may not do {self.permission.value}",
+                role=principal.role.value,
+                permission=self.permission.value,
+            )
+        return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    return PermissionCheck(permission)
+
+
+def page_limit(db: Database, limit: int | None) -> int:
+    """Lists are capped by settings whatever the caller asks for."""
+    return min(limit or db.settings.page_size_default, db.settings.page_size_max)

@@ -1,0 +1,41 @@
+"""Builds the FastAPI application: routers, error table, body limits, the database handle."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from api import errors
+from api.body_limit import BodyLimit
+from api.composition import database_for
+from api.routes import governance, health, imports, inventory, master, supplier_items
+from erp_core.settings import Settings, get_settings
+
+IMPORT_PREFIX = "/v1/imports/"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(
+        title="Keel",
+        version="0.1.0",
+        description="Ecommerce ERP core with decision support. Send your API key in the "
+        "X-API-Key header (or as a bearer token) on every route but /health.",
+    )
+    app.state.database = database_for(settings)
+    errors.install(app)
+    app.include_router(health.router)
+    for router in master.routers:
+        app.include_router(router)
+    for module in (supplier_items, inventory, imports, governance):
+        app.include_router(module.router)
+
+    def body_limit(path: str) -> int:
+        if path.startswith(IMPORT_PREFIX):
+            return settings.max_import_bytes
+        return settings.max_body_bytes
+
+    app.add_middleware(BodyLimit, limit_for=body_limit)
+    return app

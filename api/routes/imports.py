@@ -1,0 +1,51 @@
+"""Bulk loads over HTTP: the body is the CSV file itself (text/csv)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from api.csv_import import run_import
+from api.deps import Db, require
+from erp_core.domain.access import Permission, Principal
+from erp_core.domain.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+_CSV_BODY = {
+    "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+
+async def _csv_text(request: Request) -> str:
+    try:
+        return (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text") from None
+
+
+@router.post(
+    "/items",
+    openapi_extra=_CSV_BODY,
+    summary="Create or update items from a CSV file; any bad row rejects the file",
+)
+def import_items(
+    who: Annotated[Principal, Depends(require(Permission.ITEMS_WRITE))],
+    text: Annotated[str, Depends(_csv_text)],
+    db: Db,
+) -> dict[str, Any]:
+    return asdict(run_import(db, who.actor, text, "items"))
+
+
+@router.post(
+    "/stock",
+    openapi_extra=_CSV_BODY,
+    summary="Load opening stock from a CSV file; any bad row rejects the file",
+)
+def import_stock(
+    who: Annotated[Principal, Depends(require(Permission.INVENTORY_ADJUST))],
+    text: Annotated[str, Depends(_csv_text)],
+    db: Db,
+) -> dict[str, Any]:
+    return asdict(run_import(db, who.actor, text, "stock"))

@@ -1,0 +1,96 @@
+"""The inventory ledger: moves, adjustments, reservations, positions and history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import Db, page_limit, require
+from api.schemas.common import Page
+from api.schemas.inventory import (
+    AdjustmentCreate,
+    MoveCreate,
+    MovePublic,
+    PositionPublic,
+    ReservationCreate,
+    ReservationPublic,
+)
+from erp_core.domain.access import Permission, Principal
+from erp_core.queries.inventory import inventory_positions, ledger_page
+from erp_core.services import inventory as inv
+
+router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
+Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
+Mover = Annotated[Principal, Depends(require(Permission.INVENTORY_MOVE))]
+Adjuster = Annotated[Principal, Depends(require(Permission.INVENTORY_ADJUST))]
+Reserver = Annotated[Principal, Depends(require(Permission.INVENTORY_RESERVE))]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int | None, Query(ge=1, le=10_000)]
+
+
+@router.post(
+    "/moves",
+    status_code=201,
+    response_model=MovePublic,
+    summary="Receive stock (no from_status) or move it between statuses",
+)
+def post_move(body: MoveCreate, db: Db, who: Mover) -> Any:
+    return inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump()))
+
+
+@router.post(
+    "/adjustments",
+    status_code=201,
+    response_model=MovePublic,
+    summary="Correct a bucket to a counted quantity or by a delta, with a reason",
+)
+def post_adjustment(body: AdjustmentCreate, db: Db, who: Adjuster) -> Any:
+    return inv.adjust_stock(db, who.actor, inv.AdjustCommand(**body.model_dump()))
+
+
+@router.post(
+    "/reservations",
+    status_code=201,
+    response_model=ReservationPublic,
+    summary="Reserve free stock; 409 insufficient_stock if there is not enough",
+)
+def post_reservation(body: ReservationCreate, db: Db, who: Reserver) -> Any:
+    return inv.reserve_stock(db, who.actor, inv.ReserveCommand(**body.model_dump()))
+
+
+@router.delete(
+    "/reservations/{reservation_id}",
+    response_model=ReservationPublic,
+    summary="Release a reservation back to free stock",
+)
+def delete_reservation(reservation_id: int, db: Db, who: Reserver) -> Any:
+    return inv.release_reservation(db, who.actor, reservation_id)
+
+
+@router.get(
+    "",
+    response_model=Page[PositionPublic],
+    summary="Every status bucket and available-to-sell per item and location",
+)
+def get_inventory(
+    db: Db,
+    _: Reader,
+    cursor: Cursor = None,
+    limit: Limit = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+) -> Any:
+    return inventory_positions(db, sku, location, cursor, page_limit(db, limit))
+
+
+@router.get("/{sku}/moves", response_model=Page[MovePublic], summary="The ledger of one item")
+def get_moves(
+    sku: str,
+    db: Db,
+    _: Reader,
+    cursor: Cursor = None,
+    limit: Limit = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+) -> Any:
+    return ledger_page(db, sku, location, cursor, page_limit(db, limit))

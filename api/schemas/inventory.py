@@ -1,0 +1,86 @@
+"""Inventory request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from api.schemas.common import Code, Input, Reason, Reference
+from erp_core.domain.stock import StockStatus
+
+Qty = Annotated[int, Field(gt=0, le=1_000_000_000)]
+
+
+class MoveCreate(Input):
+    sku: Code
+    location: Code
+    qty: Qty
+    to_status: StockStatus
+    from_status: StockStatus | None = Field(
+        default=None, description="Absent for a receipt from outside the company."
+    )
+    reason: Reason = "receipt"
+    reference: Reference | None = None
+
+
+class AdjustmentCreate(Input):
+    sku: Code
+    location: Code
+    status: StockStatus = StockStatus.AVAILABLE
+    counted_qty: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    delta: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] | None = None
+    reason: Reason
+    reference: Reference | None = None
+
+    @model_validator(mode="after")
+    def _one_of_counted_or_delta(self) -> AdjustmentCreate:
+        if (self.counted_qty is None) == (self.delta is None):
+            raise ValueError("give exactly one of counted_qty or delta")
+        return self
+
+
+class ReservationCreate(Input):
+    sku: Code
+    location: Code
+    qty: Qty
+    reference: Reference | None = None
+
+
+class MovePublic(BaseModel):
+    id: int
+    sku: str
+    location: str
+    from_status: StockStatus | None
+    to_status: StockStatus | None
+    qty: int
+    reason: str
+    reference: str | None
+    actor: str
+    created_at: datetime
+
+
+class ReservationPublic(BaseModel):
+    id: int
+    sku: str
+    location: str
+    qty: int
+    reference: str | None
+    active: bool
+    actor: str
+    created_at: datetime
+    released_at: datetime | None
+
+
+class PositionPublic(BaseModel):
+    sku: str
+    location: str
+    available: int = Field(description="Free stock on the shelf.")
+    reserved: int = Field(description="On the shelf, promised to a reservation.")
+    damaged: int
+    quarantine: int
+    inspection: int
+    in_transit: int
+    on_hand: int = Field(description="available + reserved.")
+    available_to_sell: int = Field(description="available less channel ring-fences.")

@@ -1,0 +1,1 @@
+"""The system of record: schema, state machines, services, the inventory ledger and governance."""

@@ -1,0 +1,1 @@
+"""Business rules as plain Python, testable without a database."""

@@ -1,0 +1,78 @@
+"""Roles and the permission each action needs. One permission per action; a role holds a set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PLANNER = "planner"
+    OPERATIONS = "operations"
+    WAREHOUSE = "warehouse"
+    FINANCE = "finance"
+    CUSTOMER_SERVICE = "customer_service"
+    DATA_SCIENTIST = "data_scientist"
+    ROUTING_SERVICE = "routing_service"
+
+
+class Permission(StrEnum):
+    MASTER_READ = "master:read"
+    COST_READ = "cost:read"
+    ITEMS_WRITE = "items:write"
+    SUPPLIERS_WRITE = "suppliers:write"
+    LOCATIONS_WRITE = "locations:write"
+    CHANNELS_WRITE = "channels:write"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_MOVE = "inventory:move"
+    INVENTORY_ADJUST = "inventory:adjust"
+    INVENTORY_RESERVE = "inventory:reserve"
+    IMPORTS_RUN = "imports:run"
+    KEYS_MANAGE = "keys:manage"
+    AUDIT_READ = "audit:read"
+
+
+P = Permission
+_EVERYONE = {P.MASTER_READ, P.INVENTORY_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PLANNER: frozenset(
+        _EVERYONE | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.IMPORTS_RUN}
+    ),
+    Role.OPERATIONS: frozenset(
+        _EVERYONE
+        | {P.LOCATIONS_WRITE, P.CHANNELS_WRITE, P.CUSTOMERS_READ, P.INVENTORY_MOVE}
+        | {P.INVENTORY_RESERVE}
+    ),
+    Role.WAREHOUSE: frozenset(_EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST}),
+    Role.FINANCE: frozenset(_EVERYONE | {P.COST_READ, P.CUSTOMERS_READ}),
+    Role.CUSTOMER_SERVICE: frozenset(
+        _EVERYONE | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE}
+    ),
+    Role.DATA_SCIENTIST: frozenset(_EVERYONE | {P.COST_READ}),
+    Role.ROUTING_SERVICE: frozenset(_EVERYONE),
+}
+
+
+def role_may(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the API key's owner and role."""
+
+    key_id: int
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}:{self.name}"
+
+    def may(self, permission: Permission) -> bool:
+        return role_may(self.role, permission)

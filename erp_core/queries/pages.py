@@ -1,0 +1,41 @@
+"""Keyset pagination with opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from erp_core.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Page:
+    data: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(*keys: int) -> str:
+    return base64.urlsafe_b64encode(",".join(map(str, keys)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int = 1) -> tuple[int, ...] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        keys = tuple(int(part) for part in raw.split(","))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("the cursor is not one this API gave out", cursor=cursor) from None
+    if len(keys) != width:
+        raise InvalidInput("the cursor is not one this API gave out", cursor=cursor)
+    return keys
+
+
+def page_of(rows: list[Any], limit: int, keys_of: Any) -> tuple[list[Any], str | None]:
+    """Given up to limit + 1 rows, the page and the cursor for the next one (None at the end)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(*keys_of(rows[-1]))

@@ -1,0 +1,1 @@
+"""Business actions, each one transaction through a unit of work."""

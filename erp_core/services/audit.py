@@ -1,0 +1,54 @@
+"""The audit trail: every mutation records who did what to which record, before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from erp_core.adapters.tables import AuditRecord, Base, columns_of
+
+
+def snapshot(record: Base) -> dict[str, Any]:
+    """A JSON-safe copy of a row's columns, as the audit trail stores it."""
+    return {key: _json_safe(value) for key, value in columns_of(record).items()}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    key: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> None:
+    session.add(
+        AuditRecord(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=key,
+            before=_json_safe(before) if before is not None else None,
+            after=_json_safe(after) if after is not None else None,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Demand history to per-SKU forecasts with intervals, backtests and metrics (statsforecast)."""

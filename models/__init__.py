@@ -1,0 +1,1 @@
+"""MLflow glue: pyfunc wrappers, registry, champion/challenger aliases and model loading."""

@@ -1,0 +1,1 @@
+"""Inventory policy, replenishment plans, fulfillment routing and channel allocation (OR-Tools)."""

@@ -1,0 +1,1 @@
+"""Batch jobs: extract, train, evaluate, register and publish; schedulable."""

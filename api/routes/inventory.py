@@ -13,6 +13,7 @@ from api.schemas.inventory import (
     MoveCreate,
     MovePublic,
     PositionPublic,
+    RelocationCreate,
     ReservationCreate,
     ReservationPublic,
 )
@@ -37,6 +38,16 @@ Limit = Annotated[int | None, Query(ge=1, le=10_000)]
 )
 def post_move(body: MoveCreate, db: Db, who: Mover) -> Any:
     return inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump()))
+
+
+@router.post(
+    "/relocations",
+    status_code=201,
+    response_model=list[MovePublic],
+    summary="Move stock to another location at once: one line out, one line in",
+)
+def post_relocation(body: RelocationCreate, db: Db, who: Mover) -> Any:
+    return inv.relocate_stock(db, who.actor, inv.RelocateCommand(**body.model_dump()))
 
 
 @router.post(

@@ -41,6 +41,15 @@ class AdjustmentCreate(Input):
         return self
 
 
+class RelocationCreate(Input):
+    sku: Code
+    from_location: Code
+    to_location: Code
+    qty: Qty
+    status: StockStatus = StockStatus.AVAILABLE
+    reference: Reference | None = None
+
+
 class ReservationCreate(Input):
     sku: Code
     location: Code

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Location, Reservation, StockMove, utcnow
-from erp_core.domain.errors import IllegalTransition, NotFound
+from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.stock import (
     Move,
     StockStatus,
@@ -49,6 +49,16 @@ class ReserveCommand:
     sku: str
     location: str
     qty: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class RelocateCommand:
+    sku: str
+    from_location: str
+    to_location: str
+    qty: int
+    status: StockStatus = StockStatus.AVAILABLE
     reference: str | None = None
 
 
@@ -113,6 +123,49 @@ def reserve_stock(db: Database, actor: str, cmd: ReserveCommand) -> dict[str, An
             f"reservation:{reservation.id}",
         )
         return reservation_dict(reservation, item.sku, location.code)
+
+    return db.transact(work)
+
+
+def relocate_stock(db: Database, actor: str, cmd: RelocateCommand) -> list[dict[str, Any]]:
+    """Move stock from one location to another at once (no transit), as two ledger lines in
+    one transaction: out of the source and into the destination, in the same status."""
+    check_qty(cmd.qty, db.settings.max_move_qty)
+    if cmd.status == StockStatus.RESERVED:
+        raise IllegalTransition("reserved stock is relocated by releasing its reservation")
+    if cmd.from_location == cmd.to_location:
+        raise InvalidInput("a relocation needs two different locations")
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        item = by_code(session, Item, cmd.sku)
+        source = by_code(session, Location, cmd.from_location)
+        target = active_by_code(session, Location, cmd.to_location)
+        # Both sides locked in location order, so opposite relocations cannot deadlock.
+        for location in sorted((source, target), key=lambda loc: loc.id):
+            ledger.lock_balances(session, item, location.id, [cmd.status])
+        reference = cmd.reference or f"relocation:{source.code}->{target.code}"
+        return [
+            record_move(
+                session,
+                actor,
+                "inventory.relocate",
+                item,
+                source,
+                Move(cmd.status, None, cmd.qty),
+                "relocation_out",
+                reference,
+            ),
+            record_move(
+                session,
+                actor,
+                "inventory.relocate",
+                item,
+                target,
+                Move(None, cmd.status, cmd.qty),
+                "relocation_in",
+                reference,
+            ),
+        ]
 
     return db.transact(work)
 

@@ -1,0 +1,101 @@
+"""The inventory endpoints end to end."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+H = dict[str, str]
+
+
+def _setup(client: TestClient, admin: H) -> None:
+    client.post("/v1/items", headers=admin, json={"sku": "A", "name": "A"})
+    for code in ("DC-1", "DC-2"):
+        client.post(
+            "/v1/locations",
+            headers=admin,
+            json={"code": code, "name": code, "kind": "own_dc", "region": "DE"},
+        )
+
+
+def test_receive_reserve_release_and_read_every_bucket(app_client: TestClient, admin: H) -> None:
+    _setup(app_client, admin)
+    received = app_client.post(
+        "/v1/inventory/moves",
+        headers=admin,
+        json={
+            "sku": "A",
+            "location": "DC-1",
+            "qty": 100,
+            "to_status": "available",
+            "reason": "receipt",
+            "reference": "PO-1",
+        },
+    )
+    assert received.status_code == 201
+    app_client.post(
+        "/v1/inventory/moves",
+        headers=admin,
+        json={
+            "sku": "A",
+            "location": "DC-1",
+            "qty": 5,
+            "from_status": "available",
+            "to_status": "quarantine",
+            "reason": "inspection_hold",
+        },
+    )
+    reservation = app_client.post(
+        "/v1/inventory/reservations",
+        headers=admin,
+        json={"sku": "A", "location": "DC-1", "qty": 30, "reference": "ORDER-9"},
+    ).json()
+    position = app_client.get(
+        "/v1/inventory", headers=admin, params={"sku": "A", "location": "DC-1"}
+    ).json()["data"][0]
+    assert {
+        k: position[k]
+        for k in ("available", "reserved", "quarantine", "on_hand", "available_to_sell")
+    } == {"available": 65, "reserved": 30, "quarantine": 5, "on_hand": 95, "available_to_sell": 65}
+    released = app_client.delete(f"/v1/inventory/reservations/{reservation['id']}", headers=admin)
+    assert released.json()["active"] is False
+    twice = app_client.delete(f"/v1/inventory/reservations/{reservation['id']}", headers=admin)
+    assert (twice.status_code, twice.json()["code"]) == (409, "illegal_transition")
+
+
+def test_the_ledger_lists_every_move_in_order(app_client: TestClient, admin: H) -> None:
+    _setup(app_client, admin)
+    for qty in (10, 20):
+        app_client.post(
+            "/v1/inventory/moves",
+            headers=admin,
+            json={"sku": "A", "location": "DC-1", "qty": qty, "to_status": "available"},
+        )
+    app_client.post(
+        "/v1/inventory/relocations",
+        headers=admin,
+        json={"sku": "A", "from_location": "DC-1", "to_location": "DC-2", "qty": 7},
+    )
+    app_client.post(
+        "/v1/inventory/adjustments",
+        headers=admin,
+        json={"sku": "A", "location": "DC-2", "counted_qty": 6, "reason": "count_correction"},
+    )
+    moves = app_client.get("/v1/inventory/A/moves", headers=admin).json()["data"]
+    assert [
+        (m["location"], m["from_status"], m["to_status"], m["qty"], m["reason"]) for m in moves
+    ] == [
+        ("DC-1", None, "available", 10, "receipt"),
+        ("DC-1", None, "available", 20, "receipt"),
+        ("DC-1", "available", None, 7, "relocation_out"),
+        ("DC-2", None, "available", 7, "relocation_in"),
+        ("DC-2", "available", None, 1, "count_correction"),
+    ]
+    only_dc2 = app_client.get(
+        "/v1/inventory/A/moves", headers=admin, params={"location": "DC-2"}
+    ).json()["data"]
+    assert len(only_dc2) == 2
+    positions = app_client.get("/v1/inventory", headers=admin, params={"sku": "A"}).json()
+    assert [(p["location"], p["available"]) for p in positions["data"]] == [
+        ("DC-1", 23),
+        ("DC-2", 6),
+    ]

@@ -1,0 +1,116 @@
+"""The `keel` command line against a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from api.composition import database
+from erp_core.domain.access import Role
+from erp_core.services.api_keys import authenticate
+from erp_core.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def keel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KEEL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    database.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    yield tmp_path
+    database().dispose()
+    get_settings.cache_clear()
+    database.cache_clear()
+
+
+def test_create_key_prints_a_working_key_alone_on_the_last_line(keel: Path) -> None:
+    result = runner.invoke(
+        app, ["users", "create-key", "--name", "ops-bot", "--role", "operations"]
+    )
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    principal = authenticate(database(), key)
+    assert (principal.name, principal.role) == ("ops-bot", Role.OPERATIONS)
+
+
+def test_an_unknown_role_is_refused_with_a_message(keel: Path) -> None:
+    result = runner.invoke(app, ["users", "create-key", "--name", "x", "--role", "boss"])
+    assert result.exit_code != 0
+    assert "boss" in result.output
+
+
+def test_master_data_commands_create_update_list_and_deactivate(keel: Path) -> None:
+    created = runner.invoke(
+        app,
+        ["items", "create", "sku=MUG-1", "name=Mug", "unit_cost=2.40", "restricted_regions=US;CA"],
+    )
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(app, ["items", "update", "MUG-1", "list_price=9.90"]).exit_code == 0
+    shown = runner.invoke(app, ["items", "get", "MUG-1"])
+    assert '"list_price": "9.9000"' in shown.output and '"CA"' in shown.output
+    assert "MUG-1" in runner.invoke(app, ["items", "list"]).output
+    assert runner.invoke(app, ["items", "deactivate", "MUG-1"]).exit_code == 0
+    assert "MUG-1" not in runner.invoke(app, ["items", "list"]).output
+    assert "MUG-1" in runner.invoke(app, ["items", "list", "--all"]).output
+
+
+def test_bad_field_values_exit_non_zero_with_the_reason(keel: Path) -> None:
+    result = runner.invoke(app, ["items", "create", "sku=X", "name=X", "unit_cost=-3"])
+    assert result.exit_code == 1
+    assert "unit_cost" in result.output
+    missing = runner.invoke(app, ["items", "update", "NOPE", "name=Y"])
+    assert missing.exit_code == 1 and "not_found" in missing.output
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_loads_items_then_opening_stock(keel: Path) -> None:
+    items = _write(
+        keel / "items.csv",
+        "sku,name,unit_cost,category,restricted_regions\n"
+        "A-1,Alpha,1.50,kitchen,US;CA\nB-2,Beta,2.00,kitchen,\n",
+    )
+    result = runner.invoke(app, ["import", str(items)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    runner.invoke(app, ["locations", "create", "code=DC-1", "name=DC", "kind=own_dc", "region=DE"])
+    stock = _write(
+        keel / "stock.csv", "sku,location,qty,status\nA-1,DC-1,40,available\nB-2,DC-1,5,damaged\n"
+    )
+    result = runner.invoke(app, ["import", str(stock)])
+    assert result.exit_code == 0, result.output
+    assert "45 units received" in result.output
+    shown = runner.invoke(app, ["inventory", "show", "--sku", "A-1"])
+    assert "40" in shown.output
+    again = runner.invoke(app, ["import", str(items)])
+    assert "2 unchanged" in again.output
+
+
+def test_a_file_with_a_bad_row_is_rejected_whole_with_every_bad_row_listed(keel: Path) -> None:
+    runner.invoke(app, ["locations", "create", "code=DC-1", "name=DC", "kind=own_dc", "region=DE"])
+    runner.invoke(app, ["import", str(_write(keel / "i.csv", "sku,name\nA-1,Alpha\n"))])
+    stock = _write(
+        keel / "stock.csv",
+        "sku,location,qty\nA-1,DC-1,10\nZZZ,DC-1,5\nA-1,DC-9,5\nA-1,DC-1,-4\nA-1,DC-1,3,extra\n",
+    )
+    result = runner.invoke(app, ["import", str(stock)])
+    assert result.exit_code == 1
+    for line in ("line 3", "line 4", "line 5", "line 6"):
+        assert line in result.output
+    assert "line 2" not in result.output
+    shown = runner.invoke(app, ["inventory", "show", "--sku", "A-1"])
+    assert "10" not in shown.output, "nothing from the rejected file was applied"
+
+
+def test_a_file_with_unknown_columns_is_refused(keel: Path) -> None:
+    result = runner.invoke(app, ["import", str(_write(keel / "x.csv", "sku,name,colour\n"))])
+    assert result.exit_code == 1 and "colour" in result.output

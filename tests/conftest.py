@@ -1,0 +1,107 @@
+"""Fixtures: a migrated database per test on SQLite (always) and PostgreSQL (when
+KEEL_TEST_PG_URL is set), the API app with keys per role, and the ledger check that runs after
+every test that touched a database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.main import create_app
+from erp_core.adapters.database import Database
+from erp_core.adapters.migrations import upgrade
+from erp_core.adapters.tables import Base
+from erp_core.domain.access import Role
+from erp_core.services import api_keys
+from erp_core.settings import Settings
+from tests.ledger_check import assert_ledger_consistent
+
+PG_URL = os.environ.get("KEEL_TEST_PG_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy of the migrated file."""
+    path = tmp_path_factory.mktemp("template") / "keel.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    assert PG_URL, "KEEL_TEST_PG_URL is not set"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        _truncate_postgres(url)
+    else:
+        path = tmp_path / "keel.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    return Settings(database_url=url, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    yield database
+    assert_ledger_consistent(database)
+    database.dispose()
+
+
+@pytest.fixture
+def app_client(db: Database) -> Iterator[TestClient]:
+    app = create_app(db.settings)
+    app.state.database = db
+    with TestClient(app) as client:
+        yield client
+
+
+KeyFor = Callable[[Role], dict[str, str]]
+
+
+@pytest.fixture
+def key_for(db: Database) -> KeyFor:
+    """Headers carrying a fresh API key for a role."""
+
+    def headers(role: Role) -> dict[str, str]:
+        _, key = api_keys.create_key(db, "test", f"test-{role.value}", role)
+        return {"X-API-Key": key}
+
+    return headers
+
+
+@pytest.fixture
+def admin(key_for: KeyFor) -> dict[str, str]:
+    return key_for(Role.ADMIN)

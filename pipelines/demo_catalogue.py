@@ -132,6 +132,16 @@ CATEGORIES = {
 REGIONS = ["DE", "FR", "IT", "PL", "NL", "ES", "AT"]
 
 
+CUSTOMER_COUNT = 40
+SIZES = ("S", "M", "L", "XL")
+
+
+def demo_size() -> int:
+    """How many records the demo loads, for a progress bar."""
+    items = sum(len(names) for _, names in CATEGORIES.values()) * len(SIZES)
+    return len(SUPPLIERS) + len(LOCATIONS) + len(CHANNELS) + CUSTOMER_COUNT + items
+
+
 def catalogue_is_loaded(db: Database) -> bool:
     return bool(list_records(db, md.ITEMS, {}, None, None, 1).data)
 
@@ -147,7 +157,7 @@ def seed_demo_catalogue(db: Database, actor: str, progress: Progress, seed: int 
         for values in records:
             md.create_record(db, actor, kind, values)
         progress(f"{kind.entity}s", len(records))
-    for n in range(40):
+    for n in range(CUSTOMER_COUNT):
         md.create_record(
             db,
             actor,
@@ -159,12 +169,12 @@ def seed_demo_catalogue(db: Database, actor: str, progress: Progress, seed: int 
                 "region": rng.choice(REGIONS),
             },
         )
-    progress("customers", 40)
+    progress("customers", CUSTOMER_COUNT)
     items = [
         _item(category, supplier, name, size, rng)
         for category, (supplier, names) in CATEGORIES.items()
         for name in names
-        for size in ("S", "M", "L", "XL")
+        for size in SIZES
     ]
     for item, supplier in items:
         md.create_record(db, actor, md.ITEMS, item)

@@ -19,7 +19,7 @@ from erp_core.domain.access import Role
 from erp_core.queries.governance import api_key_list
 from erp_core.services import api_keys
 from erp_core.settings import get_settings
-from pipelines.demo_catalogue import catalogue_is_loaded, seed_demo_catalogue
+from pipelines.demo_catalogue import catalogue_is_loaded, demo_size, seed_demo_catalogue
 
 app = typer.Typer(help="Keel: ecommerce ERP core with decision support.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -105,7 +105,7 @@ def demo(
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar:
-            task = bar.add_task("loading demo company", total=None)
+            task = bar.add_task("loading demo company", total=demo_size())
             seed_demo_catalogue(
                 db, cli_actor(), lambda what, n: bar.update(task, advance=n, description=what)
             )

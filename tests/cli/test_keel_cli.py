@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from api.composition import database
 from erp_core.domain.access import Role
+from erp_core.queries.inventory import inventory_positions
+from erp_core.queries.master import list_records
+from erp_core.services import master_data as md
 from erp_core.services.api_keys import authenticate
 from erp_core.settings import get_settings
 
@@ -114,3 +117,15 @@ def test_a_file_with_a_bad_row_is_rejected_whole_with_every_bad_row_listed(keel:
 def test_a_file_with_unknown_columns_is_refused(keel: Path) -> None:
     result = runner.invoke(app, ["import", str(_write(keel / "x.csv", "sku,name,colour\n"))])
     assert result.exit_code == 1 and "colour" in result.output
+
+
+def test_demo_loads_a_company_and_prints_an_admin_key_without_serving(keel: Path) -> None:
+    result = runner.invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert authenticate(database(), result.output.strip().splitlines()[-1]).role == Role.ADMIN
+    db = database()
+    for kind, at_least in ((md.LOCATIONS, 3), (md.CHANNELS, 3), (md.SUPPLIERS, 3), (md.ITEMS, 50)):
+        assert len(list_records(db, kind, {}, None, None, 500).data) >= at_least
+    assert inventory_positions(db, None, None, None, 10).data, "opening stock was received"
+    again = runner.invoke(app, ["demo", "--no-serve"])
+    assert again.exit_code == 0 and "already loaded" in again.output

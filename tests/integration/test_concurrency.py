@@ -143,14 +143,10 @@ def live_api(db: Database) -> Iterator[str]:
     thread.join()
 
 
-@pytest.mark.postgres
 def test_five_hundred_concurrent_one_unit_reservations_over_http_grant_exactly_a_hundred(
-    backend: str,
     db: Database,
     live_api: str,
 ) -> None:
-    if backend != "postgres":
-        pytest.skip("the 500-request run is the PostgreSQL promise")
     stocked(db, 100)
     _, key = api_keys.create_key(db, ACTOR, "ops", Role.OPERATIONS)
     body = {"sku": "SKU-1", "location": "DC-1", "qty": 1}

@@ -9,18 +9,15 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import ApiKey, AuditRecord, columns_of
-from erp_core.queries.pages import Page, decode_cursor, page_of
+from erp_core.queries.pages import Page, keyset, page_of
 from erp_core.services.api_keys import key_dict
 
 
 def audit_page(db: Database, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit + 1)
+    query = keyset(select(AuditRecord), AuditRecord.id, cursor, limit, newest_first=True)
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(AuditRecord, field) == value)
-    before = decode_cursor(cursor)
-    if before:
-        query = query.where(AuditRecord.id < before[0])
 
     def run(session: Session) -> Page:
         rows, next_cursor = page_of(list(session.scalars(query)), limit, lambda r: (r.id,))

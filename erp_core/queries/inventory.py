@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.domain.stock import StockStatus
-from erp_core.queries.pages import Page, decode_cursor, page_of
+from erp_core.queries.pages import Page, decode_cursor, keyset, page_of
 from erp_core.services.inventory import move_dict
 from erp_core.services.lookup import by_code
 
@@ -83,14 +83,10 @@ def ledger_page(
             select(StockMove, Location.code)
             .join(Location, Location.id == StockMove.location_id)
             .where(StockMove.item_id == item.id)
-            .order_by(StockMove.id)
-            .limit(limit + 1)
         )
         if location is not None:
             query = query.where(StockMove.location_id == by_code(session, Location, location).id)
-        after = decode_cursor(cursor)
-        if after:
-            query = query.where(StockMove.id > after[0])
+        query = keyset(query, StockMove.id, cursor, limit)
         rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r[0].id,))
         return Page([move_dict(m, item.sku, code) for m, code in rows], next_cursor)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Supplier, SupplierItem, columns_of
-from erp_core.queries.pages import Page, decode_cursor, page_of
+from erp_core.queries.pages import Page, keyset, page_of
 from erp_core.services.lookup import by_code
 from erp_core.services.master_data import RecordKind
 from erp_core.services.supplier_items import supplier_item_dict
@@ -28,16 +28,13 @@ def list_records(
     limit: int,
 ) -> Page:
     model: Any = kind.model
-    query = select(model).order_by(model.id).limit(limit + 1)
+    query = keyset(select(model), model.id, cursor, limit)
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(model, field) == value)
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(*(getattr(model, f).ilike(pattern) for f in kind.search)))
-    after = decode_cursor(cursor)
-    if after:
-        query = query.where(model.id > after[0])
 
     def run(session: Session) -> Page:
         rows, next_cursor = page_of(list(session.scalars(query)), limit, lambda r: (r.id,))
@@ -53,12 +50,8 @@ def list_supplier_items(db: Database, supplier_code: str, cursor: str | None, li
             select(SupplierItem, Item.sku)
             .join(Item, Item.id == SupplierItem.item_id)
             .where(SupplierItem.supplier_id == supplier.id)
-            .order_by(SupplierItem.id)
-            .limit(limit + 1)
         )
-        after = decode_cursor(cursor)
-        if after:
-            query = query.where(SupplierItem.id > after[0])
+        query = keyset(query, SupplierItem.id, cursor, limit)
         rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r[0].id,))
         return Page(
             [supplier_item_dict(link, supplier.code, sku) for link, sku in rows], next_cursor

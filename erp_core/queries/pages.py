@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
 
 from erp_core.domain.errors import InvalidInput
+
+Q = TypeVar("Q", bound=Select)  # type: ignore[type-arg]
 
 
 @dataclass(frozen=True)
@@ -39,3 +43,19 @@ def page_of(rows: list[Any], limit: int, keys_of: Any) -> tuple[list[Any], str |
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(*keys_of(rows[-1]))
+
+
+def keyset(
+    query: Q, id_column: Any, cursor: str | None, limit: int, newest_first: bool = False
+) -> Q:
+    """Order by id, start after the cursor, and fetch one row more than the page holds."""
+    after = decode_cursor(cursor)
+    if newest_first:
+        query = query.order_by(id_column.desc())
+        if after:
+            query = query.where(id_column < after[0])
+    else:
+        query = query.order_by(id_column)
+        if after:
+            query = query.where(id_column > after[0])
+    return query.limit(limit + 1)

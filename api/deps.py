@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.key_cache import KeyCache
 from erp_core.adapters.database import Database
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.errors import NotAuthenticated, PermissionDenied
-from erp_core.services.api_keys import authenticate
 
 
 def get_database(request: Request) -> Database:
@@ -26,6 +26,7 @@ _bearer = HTTPBearer(auto_error=False, description="The API key as a bearer toke
 
 
 def current_principal(
+    request: Request,
     db: Db,
     api_key: Annotated[str | None, Security(_api_key)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
@@ -33,7 +34,8 @@ def current_principal(
     presented = api_key or (bearer.credentials if bearer else None)
     if not presented:
         raise NotAuthenticated("send an API key in the X-API-Key header or as a bearer token")
-    return authenticate(db, presented)
+    cache: KeyCache = request.app.state.key_cache
+    return cache.principal(db, presented)
 
 
 class PermissionCheck:

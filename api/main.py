@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from api import errors
 from api.body_limit import BodyLimit
 from api.composition import database_for
+from api.key_cache import KeyCache
 from api.routes import governance, health, imports, inventory, master, supplier_items
 from erp_core.settings import Settings, get_settings
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "X-API-Key header (or as a bearer token) on every route but /health.",
     )
     app.state.database = database_for(settings)
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     errors.install(app)
     app.include_router(health.router)
     for router in master.routers:

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     db_pool_size: int = 10
     db_retry_attempts: int = 4
+    auth_cache_seconds: float = 10.0
     page_size_default: int = 50
     page_size_max: int = 500
     max_body_bytes: int = 1_048_576

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import Db, page_limit, require
 from api.schemas.common import Page
@@ -35,8 +35,10 @@ def list_api_keys(db: Db, _: Admin) -> Any:
 
 
 @router.delete("/v1/api-keys/{key_id}", response_model=ApiKeyPublic, summary="Revoke a key")
-def revoke_api_key(key_id: int, db: Db, who: Admin) -> Any:
-    return api_keys.revoke_key(db, who.actor, key_id)
+def revoke_api_key(key_id: int, request: Request, db: Db, who: Admin) -> Any:
+    revoked = api_keys.revoke_key(db, who.actor, key_id)
+    request.app.state.key_cache.clear()
+    return revoked
 
 
 @router.get("/v1/audit", response_model=Page[AuditPublic], summary="The audit trail, newest first")

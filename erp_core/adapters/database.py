@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,7 +41,8 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        # Straight to the driver: this runs once per transaction on the ledger's hot path.
+        conn.connection.driver_connection.execute(begin)
 
     return engine
 
@@ -72,22 +73,37 @@ class Database:
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
 
     def transact(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction and commit; roll back on any error.
+        """Run `work` in one ORM session transaction and commit; roll back on any error."""
 
-        Deadlocks and lock timeouts are retried a few times with backoff, the database work
-        only, then reported as DatabaseBusy (HTTP 503 with Retry-After).
-        """
+        def attempt() -> T:
+            with self._write() as session, session.begin():
+                return work(session)
+
+        return self._retrying(attempt)
+
+    def transact_core(self, work: Callable[[Connection], T]) -> T:
+        """The same on a bare connection, for hot paths that write with Core statements and
+        need no ORM session (the ledger)."""
+
+        def attempt() -> T:
+            with self.engine.begin() as conn:
+                return work(conn)
+
+        return self._retrying(attempt)
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """Deadlocks and lock timeouts are retried a few times with backoff, the database work
+        only, then reported as DatabaseBusy (HTTP 503 with Retry-After)."""
         attempts = self.settings.db_retry_attempts
-        for attempt in range(1, attempts + 1):
+        for number in range(1, attempts + 1):
             try:
-                with self._write() as session, session.begin():
-                    return work(session)
+                return attempt()
             except DBAPIError as error:
                 if not is_retryable(error):
                     raise
-                if attempt == attempts:
+                if number == attempts:
                     raise DatabaseBusy("the database is busy; retry shortly") from error
-            time.sleep(0.01 * 2**attempt)
+            time.sleep(0.01 * 2**number)
         raise AssertionError("unreachable")
 
     def read(self, query: Callable[[Session], T]) -> T:

@@ -1,95 +1,147 @@
-"""Posting stock moves: lock the balance rows, check, update the projection, append the move."""
+"""Posting stock moves: lock the balance rows, check, update the projection, append the move.
+
+This is the hottest write path in Keel, so it speaks SQLAlchemy Core to the tables directly:
+no ORM objects are loaded or flushed per move.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from erp_core.adapters.tables import Item, StockBalance, StockMove
+from erp_core.adapters.tables import StockBalance, StockMove, utcnow
 from erp_core.domain.stock import Move, StockStatus, check_withdrawals
+
+BALANCES = cast(Table, StockBalance.__table__)
+MOVES = cast(Table, StockMove.__table__)
+
+
+@dataclass(frozen=True)
+class StockPlace:
+    """An item at a location, as the ledger needs to know them."""
+
+    item_id: int
+    sku: str
+    allow_negative: bool
+    location_id: int
+    location: str
+
+
+@dataclass(frozen=True)
+class PostedMove:
+    id: int
+    move: Move
+    reason: str
+    reference: str | None
+    actor: str
+    created_at: datetime
+    before: dict[StockStatus, int]
+    after: dict[StockStatus, int]
+
+
+_SELECT_BALANCES = (
+    select(BALANCES.c.status, BALANCES.c.qty)
+    .where(
+        BALANCES.c.item_id == bindparam("item_id"),
+        BALANCES.c.location_id == bindparam("location_id"),
+    )
+    .order_by(BALANCES.c.status)
+)
+_LOCK_BALANCES = _SELECT_BALANCES.with_for_update()
+_ADD_TO_BALANCE = (
+    update(BALANCES)
+    .where(
+        BALANCES.c.item_id == bindparam("b_item_id"),
+        BALANCES.c.location_id == bindparam("b_location_id"),
+        BALANCES.c.status == bindparam("b_status"),
+    )
+    .values(qty=BALANCES.c.qty + bindparam("change"), updated_at=bindparam("now"))
+)
 
 
 def lock_balances(
-    session: Session, item: Item, location_id: int, statuses: Iterable[StockStatus]
-) -> dict[StockStatus, StockBalance]:
-    """Balance rows for one item and location, created if missing, locked in status order.
+    conn: Connection, place: StockPlace, statuses: Iterable[StockStatus]
+) -> dict[StockStatus, int]:
+    """Current quantities of some buckets, their rows created if missing.
 
-    A fixed lock order (item, location, status) keeps concurrent actions over the same rows
-    from deadlocking on PostgreSQL; on SQLite the write transaction already holds the database.
+    On PostgreSQL every balance row of the item at the location is locked, in status order: a
+    fixed lock order (item, location, status) keeps concurrent actions over the same rows from
+    deadlocking. On SQLite the write transaction already holds the database.
     """
     wanted = sorted(set(statuses))
-    rows = _select_for_update(session, item.id, location_id, wanted)
-    missing = [s for s in wanted if s not in rows]
+    postgres = conn.dialect.name == "postgresql"
+    query = _LOCK_BALANCES if postgres else _SELECT_BALANCES
+    params = {"item_id": place.item_id, "location_id": place.location_id}
+    found = {StockStatus(s): q for s, q in conn.execute(query, params)}
+    missing = [s for s in wanted if s not in found]
     if missing:
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
-        session.execute(
-            insert(StockBalance)
+        dialect_insert = postgresql.insert if postgres else sqlite.insert
+        conn.execute(
+            dialect_insert(BALANCES)
             .values(
                 [
                     {
-                        "item_id": item.id,
-                        "location_id": location_id,
+                        "item_id": place.item_id,
+                        "location_id": place.location_id,
                         "status": s,
                         "qty": 0,
-                        "allow_negative": item.allow_negative_stock,
+                        "allow_negative": place.allow_negative,
+                        "updated_at": utcnow(),
                     }
                     for s in missing
                 ]
             )
             .on_conflict_do_nothing(index_elements=["item_id", "location_id", "status"])
         )
-        rows = _select_for_update(session, item.id, location_id, wanted)
-    return rows
-
-
-def _select_for_update(
-    session: Session, item_id: int, location_id: int, statuses: list[StockStatus]
-) -> dict[StockStatus, StockBalance]:
-    found = session.scalars(
-        select(StockBalance)
-        .where(
-            StockBalance.item_id == item_id,
-            StockBalance.location_id == location_id,
-            StockBalance.status.in_(statuses),
-        )
-        .order_by(StockBalance.status)
-        .with_for_update()
-    )
-    return {row.status: row for row in found}
+        found = {StockStatus(s): q for s, q in conn.execute(query, params)}
+    return {status: found[status] for status in wanted}
 
 
 def post_move(
-    session: Session,
-    item: Item,
-    location_id: int,
+    conn: Connection,
+    place: StockPlace,
     move: Move,
     *,
     reason: str,
     reference: str | None,
     actor: str,
-) -> tuple[StockMove, dict[StockStatus, int], dict[StockStatus, int]]:
-    """Append one move and apply it to the balances; returns (move, before, after)."""
+) -> PostedMove:
+    """Append one move and apply it to the balances, refusing it if a bucket would go short."""
     deltas = move.deltas()
-    balances = lock_balances(session, item, location_id, deltas)
-    before = {status: row.qty for status, row in balances.items()}
-    check_withdrawals(move, before, item.allow_negative_stock, item.sku)
-    for status, change in deltas.items():
-        balances[status].qty += change
-    line = StockMove(
-        item_id=item.id,
-        location_id=location_id,
-        from_status=move.from_status,
-        to_status=move.to_status,
-        qty=move.qty,
-        reason=reason,
-        reference=reference,
-        actor=actor,
+    before = lock_balances(conn, place, deltas)
+    check_withdrawals(move, before, place.allow_negative, place.sku)
+    now = utcnow()
+    conn.execute(
+        _ADD_TO_BALANCE,
+        [
+            {
+                "b_item_id": place.item_id,
+                "b_location_id": place.location_id,
+                "b_status": status,
+                "change": change,
+                "now": now,
+            }
+            for status, change in sorted(deltas.items())
+        ],
     )
-    session.add(line)
-    session.flush()
-    return line, before, {status: row.qty for status, row in balances.items()}
+    move_id = conn.execute(
+        insert(MOVES).returning(MOVES.c.id),
+        {
+            "item_id": place.item_id,
+            "location_id": place.location_id,
+            "from_status": move.from_status,
+            "to_status": move.to_status,
+            "qty": move.qty,
+            "reason": reason,
+            "reference": reference,
+            "actor": actor,
+            "created_at": now,
+        },
+    ).scalar_one()
+    after = {status: before[status] + change for status, change in deltas.items()}
+    return PostedMove(move_id, move, reason, reference, actor, now, before, after)

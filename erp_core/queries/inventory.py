@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Table, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.pages import Page, decode_cursor, keyset, page_of
-from erp_core.services.inventory import move_dict
 from erp_core.services.lookup import by_code
 
 
@@ -33,45 +32,56 @@ def position(sku: str, location: str, balances: dict[StockStatus, int]) -> dict[
     }
 
 
+_BALANCES = cast(Table, StockBalance.__table__)
+_ITEMS = cast(Table, Item.__table__)
+_LOCATIONS = cast(Table, Location.__table__)
+_POSITION_ROWS = (
+    select(
+        _ITEMS.c.sku,
+        _LOCATIONS.c.code,
+        _BALANCES.c.item_id,
+        _BALANCES.c.location_id,
+        _BALANCES.c.status,
+        _BALANCES.c.qty,
+    )
+    .join(_ITEMS, _ITEMS.c.id == _BALANCES.c.item_id)
+    .join(_LOCATIONS, _LOCATIONS.c.id == _BALANCES.c.location_id)
+    .order_by(_BALANCES.c.item_id, _BALANCES.c.location_id, _BALANCES.c.status)
+)
+
+
 def inventory_positions(
     db: Database, sku: str | None, location: str | None, cursor: str | None, limit: int
 ) -> Page:
+    """Positions per (item, location), in one query: an (item, location) has at most one row
+    per status, so limit + 1 positions fit in (limit + 1) x statuses rows."""
+    query = _POSITION_ROWS.limit((limit + 1) * len(StockStatus))
+    if sku is not None:
+        query = query.where(_ITEMS.c.sku == sku)
+    if location is not None:
+        query = query.where(_LOCATIONS.c.code == location)
+    after = decode_cursor(cursor, width=2)
+    if after:
+        query = query.where(tuple_(_BALANCES.c.item_id, _BALANCES.c.location_id) > after)
+
     def run(session: Session) -> Page:
-        pairs = select(StockBalance.item_id, StockBalance.location_id).distinct()
-        if sku is not None:
-            pairs = pairs.where(StockBalance.item_id == by_code(session, Item, sku).id)
-        if location is not None:
-            pairs = pairs.where(StockBalance.location_id == by_code(session, Location, location).id)
-        after = decode_cursor(cursor, width=2)
-        if after:
-            pairs = pairs.where(tuple_(StockBalance.item_id, StockBalance.location_id) > after)
-        pairs = pairs.order_by(StockBalance.item_id, StockBalance.location_id).limit(limit + 1)
-        keys, next_cursor = page_of([tuple(r) for r in session.execute(pairs)], limit, lambda r: r)
-        return Page(_positions(session, keys), next_cursor)
+        grouped: dict[tuple[int, int], tuple[str, str, dict[StockStatus, int]]] = {}
+        for row_sku, code, item_id, location_id, status, qty in session.execute(query):
+            grouped.setdefault((item_id, location_id), (row_sku, code, {}))[2][status] = qty
+        if not grouped:
+            _require_known(session, sku, location)
+        keys, next_cursor = page_of(list(grouped), limit, lambda key: key)
+        return Page([position(*grouped[key]) for key in keys], next_cursor)
 
     return db.read(run)
 
 
-def _positions(session: Session, keys: list[tuple[int, int]]) -> list[dict[str, Any]]:
-    if not keys:
-        return []
-    rows = session.execute(
-        select(
-            Item.sku,
-            Location.code,
-            StockBalance.item_id,
-            StockBalance.location_id,
-            StockBalance.status,
-            StockBalance.qty,
-        )
-        .join(Item, Item.id == StockBalance.item_id)
-        .join(Location, Location.id == StockBalance.location_id)
-        .where(tuple_(StockBalance.item_id, StockBalance.location_id).in_(keys))
-    )
-    grouped: dict[tuple[int, int], tuple[str, str, dict[StockStatus, int]]] = {}
-    for sku, code, item_id, location_id, status, qty in rows:
-        grouped.setdefault((item_id, location_id), (sku, code, {}))[2][status] = qty
-    return [position(*grouped[key]) for key in keys]
+def _require_known(session: Session, sku: str | None, location: str | None) -> None:
+    """An empty answer for a code that does not exist is a 404, not an empty page."""
+    if sku is not None:
+        by_code(session, Item, sku)
+    if location is not None:
+        by_code(session, Location, location)
 
 
 def ledger_page(
@@ -80,14 +90,25 @@ def ledger_page(
     def run(session: Session) -> Page:
         item = by_code(session, Item, sku)
         query = (
-            select(StockMove, Location.code)
+            select(
+                StockMove.id,
+                literal(item.sku).label("sku"),
+                Location.code.label("location"),
+                StockMove.from_status,
+                StockMove.to_status,
+                StockMove.qty,
+                StockMove.reason,
+                StockMove.reference,
+                StockMove.actor,
+                StockMove.created_at,
+            )
             .join(Location, Location.id == StockMove.location_id)
             .where(StockMove.item_id == item.id)
         )
         if location is not None:
             query = query.where(StockMove.location_id == by_code(session, Location, location).id)
         query = keyset(query, StockMove.id, cursor, limit)
-        rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r[0].id,))
-        return Page([move_dict(m, item.sku, code) for m, code in rows], next_cursor)
+        rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r.id,))
+        return Page([dict(r._mapping) for r in rows], next_cursor)
 
     return db.read(run)

@@ -36,7 +36,7 @@ def create_key(db: Database, actor: str, name: str, role: Role) -> tuple[dict[st
         session.flush()
         after = key_dict(record)
         audit.record(
-            session,
+            session.connection(),
             actor=actor,
             action="api_key.create",
             entity="api_key",
@@ -61,7 +61,7 @@ def revoke_key(db: Database, actor: str, key_id: int) -> dict[str, Any]:
         record.revoked_at = utcnow()
         after = key_dict(record)
         audit.record(
-            session,
+            session.connection(),
             actor=actor,
             action="api_key.revoke",
             entity="api_key",

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, insert
 
-from erp_core.adapters.tables import AuditRecord, Base, columns_of
+from erp_core.adapters.tables import AuditRecord, Base, columns_of, utcnow
+
+AUDIT = cast(Table, AuditRecord.__table__)
 
 
 def snapshot(record: Base) -> dict[str, Any]:
@@ -18,7 +20,12 @@ def snapshot(record: Base) -> dict[str, Any]:
     return {key: _json_safe(value) for key, value in columns_of(record).items()}
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):
@@ -33,7 +40,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def record(
-    session: Session,
+    conn: Connection,
     *,
     actor: str,
     action: str,
@@ -42,13 +49,15 @@ def record(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
 ) -> None:
-    session.add(
-        AuditRecord(
+    conn.execute(
+        insert(AUDIT),
+        dict(
+            at=utcnow(),
             actor=actor,
             action=action,
             entity=entity,
             entity_key=key,
             before=_json_safe(before) if before is not None else None,
             after=_json_safe(after) if after is not None else None,
-        )
+        ),
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Location
 from erp_core.domain.errors import DomainError, ImportRejected
 from erp_core.domain.stock import Move, StockStatus
 from erp_core.services.inventory import record_move
-from erp_core.services.lookup import active_by_code
+from erp_core.services.lookup import stock_place
 from erp_core.services.master_data import ITEMS, add_record, change_record, find_record
 
 Row = tuple[int, dict[str, Any]]
@@ -74,22 +74,20 @@ def import_stock(
 ) -> ImportReport:
     """Opening balances: each row is a receipt into a status with reason `opening_balance`."""
 
-    def work(session: Session) -> ImportReport:
+    def work(conn: Connection) -> ImportReport:
         report = ImportReport("stock", len(rows) + len(rejected), rejected=list(rejected))
         for line, values in rows:
             status = StockStatus(values["status"])
             try:
-                item = active_by_code(session, Item, values["sku"])
-                location = active_by_code(session, Location, values["location"])
+                place = stock_place(conn, values["sku"], values["location"], active=True)
                 record_move(
-                    session,
-                    actor,
+                    conn,
                     "inventory.import",
-                    item,
-                    location,
+                    place,
                     Move(None, status, values["qty"]),
                     "opening_balance",
                     values.get("reference"),
+                    actor,
                 )
             except DomainError as error:
                 report.rejected.append(RowProblem(line, error.message))
@@ -98,7 +96,7 @@ def import_stock(
             report.units_received += values["qty"]
         return _all_or_nothing(report)
 
-    return db.transact(work)
+    return db.transact_core(work)
 
 
 def _all_or_nothing(report: ImportReport) -> ImportReport:

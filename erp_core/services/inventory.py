@@ -1,15 +1,17 @@
-"""Inventory business actions: receive, move, adjust, reserve, release. One transaction each."""
+"""Inventory business actions: receive, move, relocate, adjust, reserve, release.
+One transaction each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, insert, select, update
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Location, Reservation, StockMove, utcnow
+from erp_core.adapters.ledger import PostedMove, StockPlace
+from erp_core.adapters.tables import Reservation, utcnow
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.stock import (
     Move,
@@ -19,7 +21,7 @@ from erp_core.domain.stock import (
     operator_move,
 )
 from erp_core.services import audit
-from erp_core.services.lookup import active_by_code, by_code
+from erp_core.services.lookup import place_by_ids, stock_place
 
 
 @dataclass(frozen=True)
@@ -62,69 +64,32 @@ class RelocateCommand:
     reference: str | None = None
 
 
+RESERVATIONS = cast(Table, Reservation.__table__)
+
+
 def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
     """Receive stock from outside (no from_status) or move it between statuses."""
     move = operator_move(cmd.from_status, cmd.to_status, cmd.qty, db.settings.max_move_qty)
 
-    def work(session: Session) -> dict[str, Any]:
-        receiving = cmd.from_status is None
-        lookup = active_by_code if receiving else by_code
-        item = lookup(session, Item, cmd.sku)
-        location = lookup(session, Location, cmd.location)
-        return record_move(
-            session, actor, "inventory.move", item, location, move, cmd.reason, cmd.reference
-        )
+    def work(conn: Connection) -> dict[str, Any]:
+        place = stock_place(conn, cmd.sku, cmd.location, active=cmd.from_status is None)
+        return record_move(conn, "inventory.move", place, move, cmd.reason, cmd.reference, actor)
 
-    return db.transact(work)
+    return db.transact_core(work)
 
 
 def adjust_stock(db: Database, actor: str, cmd: AdjustCommand) -> dict[str, Any]:
     """Correct a bucket to a counted quantity or by a signed delta, with a reason code."""
 
-    def work(session: Session) -> dict[str, Any]:
-        item = by_code(session, Item, cmd.sku)
-        location = by_code(session, Location, cmd.location)
-        current = ledger.lock_balances(session, item, location.id, [cmd.status])[cmd.status].qty
+    def work(conn: Connection) -> dict[str, Any]:
+        place = stock_place(conn, cmd.sku, cmd.location, active=False)
+        current = ledger.lock_balances(conn, place, [cmd.status])[cmd.status]
         move = adjustment_move(
             cmd.status, current, cmd.counted_qty, cmd.delta, db.settings.max_move_qty
         )
-        return record_move(
-            session, actor, "inventory.adjust", item, location, move, cmd.reason, cmd.reference
-        )
+        return record_move(conn, "inventory.adjust", place, move, cmd.reason, cmd.reference, actor)
 
-    return db.transact(work)
-
-
-def reserve_stock(db: Database, actor: str, cmd: ReserveCommand) -> dict[str, Any]:
-    """Promise free stock on the shelf to a reference; InsufficientStock if there is not enough."""
-    check_qty(cmd.qty, db.settings.max_move_qty)
-    move = Move(StockStatus.AVAILABLE, StockStatus.RESERVED, cmd.qty)
-
-    def work(session: Session) -> dict[str, Any]:
-        item = active_by_code(session, Item, cmd.sku)
-        location = active_by_code(session, Location, cmd.location)
-        reservation = Reservation(
-            item_id=item.id,
-            location_id=location.id,
-            qty=cmd.qty,
-            reference=cmd.reference,
-            actor=actor,
-        )
-        session.add(reservation)
-        session.flush()
-        record_move(
-            session,
-            actor,
-            "inventory.reserve",
-            item,
-            location,
-            move,
-            "reservation",
-            f"reservation:{reservation.id}",
-        )
-        return reservation_dict(reservation, item.sku, location.code)
-
-    return db.transact(work)
+    return db.transact_core(work)
 
 
 def relocate_stock(db: Database, actor: str, cmd: RelocateCommand) -> list[dict[str, Any]]:
@@ -136,121 +101,145 @@ def relocate_stock(db: Database, actor: str, cmd: RelocateCommand) -> list[dict[
     if cmd.from_location == cmd.to_location:
         raise InvalidInput("a relocation needs two different locations")
 
-    def work(session: Session) -> list[dict[str, Any]]:
-        item = by_code(session, Item, cmd.sku)
-        source = by_code(session, Location, cmd.from_location)
-        target = active_by_code(session, Location, cmd.to_location)
+    def work(conn: Connection) -> list[dict[str, Any]]:
+        source = stock_place(conn, cmd.sku, cmd.from_location, active=False)
+        target = stock_place(conn, cmd.sku, cmd.to_location, active=True)
         # Both sides locked in location order, so opposite relocations cannot deadlock.
-        for location in sorted((source, target), key=lambda loc: loc.id):
-            ledger.lock_balances(session, item, location.id, [cmd.status])
-        reference = cmd.reference or f"relocation:{source.code}->{target.code}"
+        for place in sorted((source, target), key=lambda p: p.location_id):
+            ledger.lock_balances(conn, place, [cmd.status])
+        reference = cmd.reference or f"relocation:{source.location}->{target.location}"
         return [
             record_move(
-                session,
-                actor,
+                conn,
                 "inventory.relocate",
-                item,
                 source,
                 Move(cmd.status, None, cmd.qty),
                 "relocation_out",
                 reference,
+                actor,
             ),
             record_move(
-                session,
-                actor,
+                conn,
                 "inventory.relocate",
-                item,
                 target,
                 Move(None, cmd.status, cmd.qty),
                 "relocation_in",
                 reference,
+                actor,
             ),
         ]
 
-    return db.transact(work)
+    return db.transact_core(work)
+
+
+def reserve_stock(db: Database, actor: str, cmd: ReserveCommand) -> dict[str, Any]:
+    """Promise free stock on the shelf to a reference; InsufficientStock if there is not enough."""
+    check_qty(cmd.qty, db.settings.max_move_qty)
+    move = Move(StockStatus.AVAILABLE, StockStatus.RESERVED, cmd.qty)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        place = stock_place(conn, cmd.sku, cmd.location, active=True)
+        now = utcnow()
+        reservation = {
+            "item_id": place.item_id,
+            "location_id": place.location_id,
+            "qty": cmd.qty,
+            "reference": cmd.reference,
+            "active": True,
+            "actor": actor,
+            "created_at": now,
+            "released_at": None,
+        }
+        reservation_id = conn.execute(
+            insert(RESERVATIONS).returning(RESERVATIONS.c.id), reservation
+        ).scalar_one()
+        record_move(
+            conn,
+            "inventory.reserve",
+            place,
+            move,
+            "reservation",
+            f"reservation:{reservation_id}",
+            actor,
+        )
+        return reservation_dict({**reservation, "id": reservation_id}, place)
+
+    return db.transact_core(work)
 
 
 def release_reservation(db: Database, actor: str, reservation_id: int) -> dict[str, Any]:
     """Return a reservation's stock to free stock on the shelf."""
 
-    def work(session: Session) -> dict[str, Any]:
-        reservation = session.get(Reservation, reservation_id, with_for_update=True)
-        if reservation is None:
+    def work(conn: Connection) -> dict[str, Any]:
+        found = conn.execute(
+            select(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).with_for_update()
+        ).first()
+        if found is None:
             raise NotFound(f"reservation {reservation_id} not found", id=reservation_id)
-        if not reservation.active:
+        reservation = dict(found._mapping)
+        if not reservation["active"]:
             raise IllegalTransition(
                 f"reservation {reservation_id} is already released", id=reservation_id
             )
-        item = session.get_one(Item, reservation.item_id)
-        location = session.get_one(Location, reservation.location_id)
-        move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, reservation.qty)
+        place = place_by_ids(conn, reservation["item_id"], reservation["location_id"])
+        move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, reservation["qty"])
         record_move(
-            session,
-            actor,
+            conn,
             "inventory.unreserve",
-            item,
-            location,
+            place,
             move,
             "reservation_release",
-            f"reservation:{reservation.id}",
+            f"reservation:{reservation_id}",
+            actor,
         )
-        reservation.active = False
-        reservation.released_at = utcnow()
-        return reservation_dict(reservation, item.sku, location.code)
+        released = {"active": False, "released_at": utcnow()}
+        conn.execute(
+            update(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).values(released)
+        )
+        return reservation_dict(reservation | released, place)
 
-    return db.transact(work)
+    return db.transact_core(work)
 
 
 def record_move(
-    session: Session,
-    actor: str,
+    conn: Connection,
     action: str,
-    item: Item,
-    location: Location,
+    place: StockPlace,
     move: Move,
     reason: str,
     reference: str | None,
+    actor: str,
 ) -> dict[str, Any]:
-    line, before, after = ledger.post_move(
-        session, item, location.id, move, reason=reason, reference=reference, actor=actor
-    )
-    result = move_dict(line, item.sku, location.code)
+    """Post a move to the ledger and write its audit record; returns the move as a dict."""
+    posted = ledger.post_move(conn, place, move, reason=reason, reference=reference, actor=actor)
+    result = posted_dict(posted, place)
     audit.record(
-        session,
+        conn,
         actor=actor,
         action=action,
         entity="stock",
-        key=f"{item.sku}@{location.code}",
-        before={"balances": before},
-        after={"balances": after, "move": result},
+        key=f"{place.sku}@{place.location}",
+        before={"balances": posted.before},
+        after={"balances": posted.after, "move_id": posted.id, "reason": reason},
     )
     return result
 
 
-def move_dict(line: StockMove, sku: str, location: str) -> dict[str, Any]:
+def posted_dict(posted: PostedMove, place: StockPlace) -> dict[str, Any]:
     return {
-        "id": line.id,
-        "sku": sku,
-        "location": location,
-        "from_status": line.from_status,
-        "to_status": line.to_status,
-        "qty": line.qty,
-        "reason": line.reason,
-        "reference": line.reference,
-        "actor": line.actor,
-        "created_at": line.created_at,
+        "id": posted.id,
+        "sku": place.sku,
+        "location": place.location,
+        "from_status": posted.move.from_status,
+        "to_status": posted.move.to_status,
+        "qty": posted.move.qty,
+        "reason": posted.reason,
+        "reference": posted.reference,
+        "actor": posted.actor,
+        "created_at": posted.created_at,
     }
 
 
-def reservation_dict(r: Reservation, sku: str, location: str) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "sku": sku,
-        "location": location,
-        "qty": r.qty,
-        "reference": r.reference,
-        "active": r.active,
-        "actor": r.actor,
-        "created_at": r.created_at,
-        "released_at": r.released_at,
-    }
+def reservation_dict(reservation: dict[str, Any], place: StockPlace) -> dict[str, Any]:
+    fields = ("id", "qty", "reference", "active", "actor", "created_at", "released_at")
+    return {"sku": place.sku, "location": place.location, **{f: reservation[f] for f in fields}}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, bindparam, select, true
 from sqlalchemy.orm import Session
 
+from erp_core.adapters.ledger import StockPlace
 from erp_core.adapters.tables import Channel, Customer, Item, Location, Supplier
 from erp_core.domain.errors import InactiveRecord, NotFound
 
@@ -26,3 +27,52 @@ def active_by_code(session: Session, model: type[R], code: str) -> R:
     if not found.active:
         raise InactiveRecord(f"{model.__tablename__[:-1]} {code!r} is deactivated", code=code)
     return found
+
+
+_ITEMS = cast(Table, Item.__table__)
+_LOCATIONS = cast(Table, Location.__table__)
+# Core columns, not ORM attributes: this runs on every stock action and needs no entities.
+_PLACE = (
+    select(
+        _ITEMS.c.id,
+        _ITEMS.c.sku,
+        _ITEMS.c.active,
+        _ITEMS.c.allow_negative_stock,
+        _LOCATIONS.c.id,
+        _LOCATIONS.c.code,
+        _LOCATIONS.c.active,
+    )
+    .select_from(_ITEMS)
+    .join(_LOCATIONS, true())
+)
+_PLACE_BY_CODES = _PLACE.where(
+    _ITEMS.c.sku == bindparam("sku"), _LOCATIONS.c.code == bindparam("code")
+)
+_PLACE_BY_IDS = _PLACE.where(
+    _ITEMS.c.id == bindparam("item_id"), _LOCATIONS.c.id == bindparam("location_id")
+)
+
+
+def stock_place(conn: Connection, sku: str, code: str, *, active: bool) -> StockPlace:
+    """The item and location a stock action is about, in one query; with `active`, both must
+    be active (new stock and reservations need live records; clearing stock out does not)."""
+    row = conn.execute(_PLACE_BY_CODES, {"sku": sku, "code": code}).first()
+    if row is None:
+        if conn.scalar(select(_ITEMS.c.id).where(_ITEMS.c.sku == sku)) is None:
+            raise NotFound(f"item {sku!r} not found", code=sku)
+        raise NotFound(f"location {code!r} not found", code=code)
+    return _checked_place(row, active)
+
+
+def place_by_ids(conn: Connection, item_id: int, location_id: int) -> StockPlace:
+    row = conn.execute(_PLACE_BY_IDS, {"item_id": item_id, "location_id": location_id}).one()
+    return _checked_place(row, active=False)
+
+
+def _checked_place(row: Any, active: bool) -> StockPlace:
+    item_id, sku, item_active, allow_negative, location_id, code, location_active = row
+    if active and not item_active:
+        raise InactiveRecord(f"item {sku!r} is deactivated", code=sku)
+    if active and not location_active:
+        raise InactiveRecord(f"location {code!r} is deactivated", code=code)
+    return StockPlace(item_id, sku, allow_negative, location_id, code)

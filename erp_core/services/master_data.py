@@ -72,7 +72,7 @@ def add_record(
     session.add(record)
     session.flush()
     audit.record(
-        session,
+        session.connection(),
         actor=actor,
         action=f"{kind.entity}.create",
         entity=kind.entity,
@@ -93,7 +93,7 @@ def change_record(
         _sync_negative_stock_flag(session, record)
     session.flush()
     audit.record(
-        session,
+        session.connection(),
         actor=actor,
         action=f"{kind.entity}.update",
         entity=kind.entity,

@@ -72,7 +72,7 @@ def _recorded(
 ) -> dict[str, Any]:
     after = audit.snapshot(link)
     audit.record(
-        session,
+        session.connection(),
         actor=actor,
         action=f"supplier_item.{verb}",
         entity="supplier_item",

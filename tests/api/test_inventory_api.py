@@ -99,3 +99,42 @@ def test_the_ledger_lists_every_move_in_order(app_client: TestClient, admin: H) 
         ("DC-1", 23),
         ("DC-2", 6),
     ]
+
+
+def test_positions_page_through_every_item_and_location_once(
+    app_client: TestClient, admin: H
+) -> None:
+    _setup(app_client, admin)
+    for n in range(4):
+        app_client.post("/v1/items", headers=admin, json={"sku": f"P{n}", "name": f"P{n}"})
+        for code, status in (("DC-1", "available"), ("DC-2", "damaged"), ("DC-2", "available")):
+            app_client.post(
+                "/v1/inventory/moves",
+                headers=admin,
+                json={"sku": f"P{n}", "location": code, "qty": n + 1, "to_status": status},
+            )
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = app_client.get("/v1/inventory", headers=admin, params=params).json()
+        seen += [(p["sku"], p["location"], p["available"], p["damaged"]) for p in page["data"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == [
+        (f"P{n}", code, n + 1, n + 1 if code == "DC-2" else 0)
+        for n in range(4)
+        for code in ("DC-1", "DC-2")
+    ]
+
+
+def test_an_unknown_sku_or_location_is_404_not_an_empty_page(
+    app_client: TestClient, admin: H
+) -> None:
+    _setup(app_client, admin)
+    for params in ({"sku": "NOPE"}, {"location": "NOWHERE"}):
+        reply = app_client.get("/v1/inventory", headers=admin, params=params)
+        assert (reply.status_code, reply.json()["code"]) == (404, "not_found")
+    assert app_client.get("/v1/inventory", headers=admin, params={"sku": "A"}).json() == {
+        "data": [],
+        "next_cursor": None,
+    }

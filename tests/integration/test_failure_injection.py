@@ -1,5 +1,8 @@
-"""A failure just before commit leaves nothing behind: no move, balance change, reservation,
-record change, key or audit line (RELIABILITY.md, promise 10)."""
+"""A failure in the middle of a business action leaves nothing behind: no move, balance
+change, reservation, record change, key or audit line (RELIABILITY.md, promise 10).
+
+Every action writes its audit record after its first ledger line or record change, so the
+failure is injected there: after the first line, before commit."""
 
 from __future__ import annotations
 
@@ -9,14 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Base
 from erp_core.domain.access import Role
 from erp_core.domain.stock import StockStatus
-from erp_core.services import api_keys
+from erp_core.services import api_keys, audit
 from erp_core.services import inventory as inv
 from erp_core.services import master_data as md
 from erp_core.services.imports import import_items, import_stock
@@ -41,15 +44,13 @@ def everything(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @contextmanager
-def failing_commits() -> Iterator[None]:
-    def fail(_: Session) -> None:
-        raise InjectedFailure("injected before commit")
+def failing_midway(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def fail(*_: object, **__: object) -> None:
+        raise InjectedFailure("injected after the first line, before commit")
 
-    event.listen(Session, "before_commit", fail)
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(audit, "record", fail)
         yield
-    finally:
-        event.remove(Session, "before_commit", fail)
 
 
 def _supplier(db: Database) -> None:
@@ -103,7 +104,9 @@ ACTIONS: dict[str, Callable[[Database, dict[str, Any]], object]] = {
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-def test_a_failure_before_commit_leaves_nothing_behind(db: Database, action: str) -> None:
+def test_a_failure_midway_leaves_nothing_behind(
+    db: Database, action: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stocked(db, 10)
     location(db, "DC-2")
     _supplier(db)
@@ -112,7 +115,7 @@ def test_a_failure_before_commit_leaves_nothing_behind(db: Database, action: str
         "key": api_keys.create_key(db, ACTOR, "old", Role.PLANNER)[0]["id"],
     }
     before = everything(db)
-    with failing_commits(), pytest.raises(InjectedFailure):
+    with failing_midway(monkeypatch), pytest.raises(InjectedFailure):
         ACTIONS[action](db, context)
     assert everything(db) == before
     ACTIONS[action](db, context)

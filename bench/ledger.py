@@ -38,7 +38,6 @@ import tempfile
 import threading
 import time
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -63,6 +62,7 @@ from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.domain.access import Role
 from erp_core.domain.master import LocationKind
 from erp_core.domain.stock import StockStatus
+from erp_core.queries.ledger_check import ledger_discrepancies
 from erp_core.services import api_keys
 from erp_core.services.inventory import MoveCommand, move_stock
 from erp_core.services.master_data import ITEMS, LOCATIONS, create_record
@@ -394,37 +394,8 @@ def in_process_latency(
 
 
 def ledger_consistent(db: Database) -> bool:
-    """Every balance equals the sum of its moves, and no bucket without moves holds stock."""
-    totals: dict[tuple[int, int, str], int] = defaultdict(int)
-    query = select(
-        StockMove.item_id,
-        StockMove.location_id,
-        StockMove.from_status,
-        StockMove.to_status,
-        StockMove.qty,
-    )
-    for item_id, location_id, from_status, to_status, qty in db.read(
-        lambda s: list(s.execute(query))
-    ):
-        if from_status is not None:
-            totals[(item_id, location_id, from_status)] -= qty
-        if to_status is not None:
-            totals[(item_id, location_id, to_status)] += qty
-    rows = db.read(
-        lambda s: list(
-            s.execute(
-                select(
-                    StockBalance.item_id,
-                    StockBalance.location_id,
-                    StockBalance.status,
-                    StockBalance.qty,
-                )
-            )
-        )
-    )
-    balances = {(i, loc, status): qty for i, loc, status, qty in rows}
-    nonzero = {k: v for k, v in totals.items() if v}
-    return {k: v for k, v in balances.items() if v} == nonzero
+    """Every balance equals the sum of its moves (the same check as `keel inventory verify`)."""
+    return ledger_discrepancies(db) == []
 
 
 # --- one backend ----------------------------------------------------------------------------

@@ -7,38 +7,19 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Reservation, StockBalance, StockMove
+from erp_core.adapters.tables import Item, Reservation, StockBalance
 from erp_core.domain.stock import StockStatus
+from erp_core.queries.ledger_check import ledger_discrepancies
 
 
-def ledger_totals(db: Database) -> dict[tuple[int, int, str], int]:
-    """Balance per (item, location, status) recomputed from the moves alone."""
-    totals: dict[tuple[int, int, str], int] = defaultdict(int)
-    rows = db.read(
-        lambda s: list(
-            s.execute(
-                select(
-                    StockMove.item_id,
-                    StockMove.location_id,
-                    StockMove.from_status,
-                    StockMove.to_status,
-                    StockMove.qty,
-                )
-            )
-        )
-    )
-    for item_id, location_id, from_status, to_status, qty in rows:
-        if from_status is not None:
-            totals[(item_id, location_id, from_status.value)] -= qty
-        if to_status is not None:
-            totals[(item_id, location_id, to_status.value)] += qty
-    return totals
-
-
-def balances(db: Database) -> dict[tuple[int, int, str], int]:
-    rows = db.read(
-        lambda s: list(
-            s.execute(
+def assert_ledger_consistent(db: Database) -> None:
+    """Balances equal the sum of moves; nothing negative unless the item allows it;
+    reserved equals the sum of active reservations."""
+    assert ledger_discrepancies(db) == [], "balances differ from the sum of moves"
+    projected = db.read(
+        lambda s: {
+            (i, loc, status.value): qty
+            for i, loc, status, qty in s.execute(
                 select(
                     StockBalance.item_id,
                     StockBalance.location_id,
@@ -46,17 +27,9 @@ def balances(db: Database) -> dict[tuple[int, int, str], int]:
                     StockBalance.qty,
                 )
             )
-        )
+            if qty
+        }
     )
-    return {(i, loc, status.value): qty for i, loc, status, qty in rows}
-
-
-def assert_ledger_consistent(db: Database) -> None:
-    """Balances equal the sum of moves; nothing negative unless the item allows it;
-    reserved equals the sum of active reservations."""
-    from_moves = {k: v for k, v in ledger_totals(db).items() if v != 0}
-    projected = {k: v for k, v in balances(db).items() if v != 0}
-    assert projected == from_moves, "balances differ from the sum of moves"
     negative_ok = set(
         db.read(lambda s: list(s.scalars(select(Item.id).where(Item.allow_negative_stock))))
     )

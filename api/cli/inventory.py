@@ -10,6 +10,7 @@ from api.cli.output import console, reports_errors, show_table
 from api.composition import database
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions, ledger_page
+from erp_core.queries.ledger_check import ledger_discrepancies
 
 app = typer.Typer(help="Stock positions and the ledger.", no_args_is_help=True)
 
@@ -60,3 +61,18 @@ def moves(
     )
     if page.next_cursor:
         console.print(f"more: --cursor {page.next_cursor}")
+
+
+@app.command("verify")
+def verify() -> None:
+    """Check that every balance equals the sum of its moves; exit 1 listing any that do not."""
+    wrong = ledger_discrepancies(database())
+    if not wrong:
+        console.print("[green]ledger consistent[/green]: every balance equals its moves")
+        return
+    show_table(
+        "balances that differ from the ledger",
+        wrong,
+        ["item_id", "location_id", "status", "balance", "ledger"],
+    )
+    raise typer.Exit(1)

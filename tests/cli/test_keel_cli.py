@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.cli.main import app
@@ -129,3 +130,11 @@ def test_demo_loads_a_company_and_prints_an_admin_key_without_serving(keel: Path
     assert inventory_positions(db, None, None, None, 10).data, "opening stock was received"
     again = runner.invoke(app, ["demo", "--no-serve"])
     assert again.exit_code == 0 and "already loaded" in again.output
+
+
+def test_verify_passes_on_a_clean_ledger_and_fails_on_a_tampered_one(keel: Path) -> None:
+    runner.invoke(app, ["demo", "--no-serve"])
+    assert runner.invoke(app, ["inventory", "verify"]).exit_code == 0
+    database().transact(lambda s: s.execute(text("UPDATE stock_balances SET qty = qty + 1")))
+    result = runner.invoke(app, ["inventory", "verify"])
+    assert result.exit_code == 1 and "differ" in result.output

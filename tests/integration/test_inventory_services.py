@@ -17,6 +17,7 @@ from erp_core.domain.errors import (
 )
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions, ledger_page
+from erp_core.queries.ledger_check import ledger_discrepancies
 from erp_core.services import inventory as inv
 from erp_core.services import master_data as md
 from tests.factories import ACTOR, location, stocked
@@ -172,3 +173,20 @@ def test_items_allowing_negative_stock_can_ship_before_receipt_is_recorded(db: D
         md.update_record(db, ACTOR, md.ITEMS, "SKU-1", {"allow_negative_stock": False})
     inv.adjust_stock(db, ACTOR, inv.AdjustCommand("SKU-1", "DC-1", A, "count_correction", 0))
     md.update_record(db, ACTOR, md.ITEMS, "SKU-1", {"allow_negative_stock": False})
+
+
+def test_the_ledger_check_finds_a_balance_that_was_tampered_with(db: Database) -> None:
+    stocked(db, 10)
+    inv.reserve_stock(db, ACTOR, inv.ReserveCommand("SKU-1", "DC-1", 4))
+    assert ledger_discrepancies(db) == []
+    db.transact(
+        lambda s: s.execute(text("UPDATE stock_balances SET qty = 7 WHERE status = 'available'"))
+    )
+    assert [(d["status"], d["balance"], d["ledger"]) for d in ledger_discrepancies(db)] == [
+        (A, 7, 6)
+    ]
+    db.transact(lambda s: s.execute(text("DELETE FROM stock_balances")))
+    assert sorted((d["status"], d["balance"], d["ledger"]) for d in ledger_discrepancies(db)) == [
+        (A, 0, 6),
+        (StockStatus.RESERVED, 0, 4),
+    ]

@@ -1,0 +1,75 @@
+"""Proof that the balances are a true projection of the ledger, computed in the database."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from erp_core.adapters.database import Database
+from erp_core.adapters.tables import StockBalance, StockMove
+
+_MOVES = cast(Table, StockMove.__table__)
+_BALANCES = cast(Table, StockBalance.__table__)
+
+
+def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
+    """Every (item, location, status) whose balance differs from the sum of its moves
+    (incoming minus outgoing); an empty list means the ledger and balances agree."""
+    flows = union_all(
+        select(
+            _MOVES.c.item_id, _MOVES.c.location_id, _MOVES.c.to_status.label("status"), _MOVES.c.qty
+        ).where(_MOVES.c.to_status.is_not(None)),
+        select(
+            _MOVES.c.item_id,
+            _MOVES.c.location_id,
+            _MOVES.c.from_status.label("status"),
+            (literal(0) - _MOVES.c.qty).label("qty"),
+        ).where(_MOVES.c.from_status.is_not(None)),
+    ).subquery()
+    sums = (
+        select(
+            flows.c.item_id,
+            flows.c.location_id,
+            flows.c.status,
+            func.sum(flows.c.qty).label("ledger"),
+        )
+        .group_by(flows.c.item_id, flows.c.location_id, flows.c.status)
+        .subquery()
+    )
+    same_key = and_(
+        sums.c.item_id == _BALANCES.c.item_id,
+        sums.c.location_id == _BALANCES.c.location_id,
+        sums.c.status == _BALANCES.c.status,
+    )
+    ledger = func.coalesce(sums.c.ledger, 0)
+    wrong_balances = (
+        select(
+            _BALANCES.c.item_id,
+            _BALANCES.c.location_id,
+            _BALANCES.c.status,
+            _BALANCES.c.qty.label("balance"),
+            ledger.label("ledger"),
+        )
+        .select_from(_BALANCES.outerjoin(sums, same_key))
+        .where(_BALANCES.c.qty != ledger)
+    )
+    missing_balances = (
+        select(
+            sums.c.item_id,
+            sums.c.location_id,
+            sums.c.status,
+            literal(0).label("balance"),
+            sums.c.ledger,
+        )
+        .select_from(sums.outerjoin(_BALANCES, same_key))
+        .where(_BALANCES.c.id.is_(None), sums.c.ledger != 0)
+    )
+
+    def run(session: Session) -> list[dict[str, Any]]:
+        return [
+            dict(r._mapping) for r in session.execute(union_all(wrong_balances, missing_balances))
+        ]
+
+    return db.read(run)

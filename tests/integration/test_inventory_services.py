@@ -190,3 +190,19 @@ def test_the_ledger_check_finds_a_balance_that_was_tampered_with(db: Database) -
         (A, 0, 6),
         (StockStatus.RESERVED, 0, 4),
     ]
+    for wrong in ledger_discrepancies(db):
+        db.transact(
+            lambda s, d=wrong: s.execute(
+                text(
+                    "INSERT INTO stock_balances (item_id, location_id, status, qty, allow_negative,"
+                    " updated_at) VALUES (:i, :l, :s, :q, false, CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "i": d["item_id"],
+                    "l": d["location_id"],
+                    "s": d["status"].value,
+                    "q": d["ledger"],
+                },
+            )
+        )
+    assert ledger_discrepancies(db) == [], "rebuilt from the ledger, the balances agree again"

@@ -60,8 +60,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = settings.database_url
-        self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
+        if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url, settings, "BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(url, settings, "BEGIN")
         else:

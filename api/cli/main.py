@@ -9,7 +9,7 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli import inventory
+from api.cli import inventory, supplier_items  # noqa: F401  (registers supplier commands)
 from api.cli.master import GROUPS
 from api.cli.output import cli_actor, console, reports_errors, show_table
 from api.composition import database

@@ -21,7 +21,7 @@ from erp_core.services import master_data as md
 Pairs = Annotated[list[str] | None, typer.Argument(help="field=value pairs")]
 
 
-def _pairs(pairs: list[str] | None) -> dict[str, Any]:
+def parse_pairs(pairs: list[str] | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for pair in pairs or []:
         field, sep, value = pair.partition("=")
@@ -59,14 +59,14 @@ def master_commands(
     @app.command("create")
     @reports_errors
     def create_one(pairs: Pairs = None) -> None:
-        values = create.model_validate(_pairs(pairs)).model_dump()
+        values = create.model_validate(parse_pairs(pairs)).model_dump()
         record = md.create_record(database(), cli_actor(), kind, values)
         console.print(f"created {kind.entity} {record[kind.key]}")
 
     @app.command("update")
     @reports_errors
     def update_one(code: str, pairs: Pairs = None) -> None:
-        changes = update.model_validate(_pairs(pairs)).model_dump(exclude_unset=True)
+        changes = update.model_validate(parse_pairs(pairs)).model_dump(exclude_unset=True)
         md.update_record(database(), cli_actor(), kind, code, changes)
         console.print(f"updated {kind.entity} {code}")
 

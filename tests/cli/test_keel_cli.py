@@ -138,3 +138,29 @@ def test_verify_passes_on_a_clean_ledger_and_fails_on_a_tampered_one(keel: Path)
     database().transact(lambda s: s.execute(text("UPDATE stock_balances SET qty = qty + 1")))
     result = runner.invoke(app, ["inventory", "verify"])
     assert result.exit_code == 1 and "differ" in result.output
+
+
+def test_supplier_terms_are_kept_from_the_command_line(keel: Path) -> None:
+    runner.invoke(app, ["suppliers", "create", "code=ACME", "name=Acme"])
+    runner.invoke(app, ["items", "create", "sku=MUG-1", "name=Mug"])
+    added = runner.invoke(
+        app,
+        [
+            "suppliers",
+            "add-item",
+            "ACME",
+            "sku=MUG-1",
+            "unit_cost=1.20",
+            "lead_time_days_mean=14",
+            "moq=12",
+            "pack_size=6",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert (
+        runner.invoke(app, ["suppliers", "update-item", "ACME", "MUG-1", "moq=24"]).exit_code == 0
+    )
+    listed = runner.invoke(app, ["suppliers", "items", "ACME"])
+    assert "MUG-1" in listed.output and "24" in listed.output
+    bad = runner.invoke(app, ["suppliers", "add-item", "ACME", "sku=MUG-1", "unit_cost=1"])
+    assert bad.exit_code == 1 and "lead_time_days_mean" in bad.output

@@ -44,6 +44,20 @@ def detect_kind(header: list[str]) -> ImportKind:
 
 def run_import(db: Database, actor: str, text: str, kind: ImportKind | None = None) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        kind, rows, rejected = _parse(reader, kind, db.settings.max_import_rows)
+    except csv.Error as error:
+        raise InvalidInput(
+            f"the file is not valid CSV near line {reader.line_num}: {error}",
+            line=reader.line_num,
+        ) from None
+    load = import_items if kind == "items" else import_stock
+    return load(db, actor, rows, rejected)
+
+
+def _parse(
+    reader: csv.DictReader[str], kind: ImportKind | None, max_rows: int
+) -> tuple[ImportKind, list[tuple[int, dict[str, Any]]], list[RowProblem]]:
     header = [h.strip() for h in reader.fieldnames or []]
     if not header:
         raise InvalidInput("the file is empty or has no header line")
@@ -57,9 +71,7 @@ def run_import(db: Database, actor: str, text: str, kind: ImportKind | None = No
             allowed=sorted(schema.model_fields),
         )
     reader.fieldnames = header
-    rows, rejected = _checked_rows(reader, schema, db.settings.max_import_rows)
-    load = import_items if kind == "items" else import_stock
-    return load(db, actor, rows, rejected)
+    return kind, *_checked_rows(reader, schema, max_rows)
 
 
 def _checked_rows(

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from erp_core.domain import errors as e
@@ -27,7 +27,12 @@ STATUS: dict[type[e.DomainError], int] = {
     e.ImportRejected: 422,
     e.DatabaseBusy: 503,
 }
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+_HTTP_CODES = {
+    400: "malformed_body",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -76,6 +81,15 @@ async def _integrity(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body("conflict", "the change conflicts with existing records"), 409)
 
 
+async def _data(_: Request, error: Exception) -> JSONResponse:
+    """A value the database cannot hold that validation let through: still the caller's input,
+    and the transaction was rolled back, so 422 rather than 500."""
+    log.warning("data error: %s", error)
+    return JSONResponse(
+        error_body("invalid_input", "a value is out of range for what Keel stores"), 422
+    )
+
+
 async def _http(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
@@ -95,5 +109,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(e.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,8 +7,8 @@ import logging
 from fastapi import FastAPI
 
 from api import errors
-from api.body_limit import BodyLimit
 from api.composition import database_for
+from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import governance, health, imports, inventory, master, supplier_items
 from erp_core.settings import Settings, get_settings
@@ -40,4 +40,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return settings.max_body_bytes
 
     app.add_middleware(BodyLimit, limit_for=body_limit)
+    app.add_middleware(NulGuard)
     return app

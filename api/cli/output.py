@@ -21,7 +21,7 @@ R = TypeVar("R")
 
 
 def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
+    return f"cli:{getpass.getuser()}"[:100]
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
 from api.schemas.common import Page
-from api.schemas.governance import ApiKeyCreate, ApiKeyIssued, ApiKeyPublic, AuditPublic
+from api.schemas.governance import (
+    ApiKeyCreate,
+    ApiKeyIssued,
+    ApiKeyPublic,
+    AuditParams,
+    AuditPublic,
+)
 from erp_core.domain.access import Permission, Principal
 from erp_core.queries.governance import api_key_list, audit_page
+from erp_core.queries.pages import INT32_MAX
 from erp_core.services import api_keys
 
 router = APIRouter(tags=["governance"])
@@ -35,22 +42,15 @@ def list_api_keys(db: Db, _: Admin) -> Any:
 
 
 @router.delete("/v1/api-keys/{key_id}", response_model=ApiKeyPublic, summary="Revoke a key")
-def revoke_api_key(key_id: int, request: Request, db: Db, who: Admin) -> Any:
+def revoke_api_key(
+    key_id: Annotated[int, Path(ge=1, le=INT32_MAX)], request: Request, db: Db, who: Admin
+) -> Any:
     revoked = api_keys.revoke_key(db, who.actor, key_id)
     request.app.state.key_cache.clear()
     return revoked
 
 
 @router.get("/v1/audit", response_model=Page[AuditPublic], summary="The audit trail, newest first")
-def get_audit(
-    db: Db,
-    _: Auditor,
-    entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_key: Annotated[str | None, Query(max_length=200)] = None,
-    actor: Annotated[str | None, Query(max_length=100)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-) -> Any:
-    filters = {"entity": entity, "entity_key": entity_key, "actor": actor, "action": action}
-    return audit_page(db, filters, cursor, page_limit(db, limit))
+def get_audit(query: Annotated[AuditParams, Query()], db: Db, _: Auditor) -> Any:
+    filters = query.model_dump(exclude={"cursor", "limit"})
+    return audit_page(db, filters, query.cursor, page_limit(db, query.limit))

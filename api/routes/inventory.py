@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import Db, page_limit, require
 from api.schemas.common import Page
 from api.schemas.inventory import (
     AdjustmentCreate,
+    LedgerParams,
     MoveCreate,
     MovePublic,
+    PositionParams,
     PositionPublic,
     RelocationCreate,
     ReservationCreate,
@@ -19,6 +21,7 @@ from api.schemas.inventory import (
 )
 from erp_core.domain.access import Permission, Principal
 from erp_core.queries.inventory import inventory_positions, ledger_page
+from erp_core.queries.pages import INT64_MAX
 from erp_core.services import inventory as inv
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
@@ -26,8 +29,6 @@ Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 Mover = Annotated[Principal, Depends(require(Permission.INVENTORY_MOVE))]
 Adjuster = Annotated[Principal, Depends(require(Permission.INVENTORY_ADJUST))]
 Reserver = Annotated[Principal, Depends(require(Permission.INVENTORY_RESERVE))]
-Cursor = Annotated[str | None, Query(max_length=200)]
-Limit = Annotated[int | None, Query(ge=1, le=10_000)]
 
 
 @router.post(
@@ -75,7 +76,9 @@ def post_reservation(body: ReservationCreate, db: Db, who: Reserver) -> Any:
     response_model=ReservationPublic,
     summary="Release a reservation back to free stock",
 )
-def delete_reservation(reservation_id: int, db: Db, who: Reserver) -> Any:
+def delete_reservation(
+    reservation_id: Annotated[int, Path(ge=1, le=INT64_MAX)], db: Db, who: Reserver
+) -> Any:
     return inv.release_reservation(db, who.actor, reservation_id)
 
 
@@ -84,24 +87,12 @@ def delete_reservation(reservation_id: int, db: Db, who: Reserver) -> Any:
     response_model=Page[PositionPublic],
     summary="Every status bucket and available-to-sell per item and location",
 )
-def get_inventory(
-    db: Db,
-    _: Reader,
-    cursor: Cursor = None,
-    limit: Limit = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
-    location: Annotated[str | None, Query(max_length=64)] = None,
-) -> Any:
-    return inventory_positions(db, sku, location, cursor, page_limit(db, limit))
+def get_inventory(query: Annotated[PositionParams, Query()], db: Db, _: Reader) -> Any:
+    return inventory_positions(
+        db, query.sku, query.location, query.cursor, page_limit(db, query.limit)
+    )
 
 
 @router.get("/{sku}/moves", response_model=Page[MovePublic], summary="The ledger of one item")
-def get_moves(
-    sku: str,
-    db: Db,
-    _: Reader,
-    cursor: Cursor = None,
-    limit: Limit = None,
-    location: Annotated[str | None, Query(max_length=64)] = None,
-) -> Any:
-    return ledger_page(db, sku, location, cursor, page_limit(db, limit))
+def get_moves(sku: str, query: Annotated[LedgerParams, Query()], db: Db, _: Reader) -> Any:
+    return ledger_page(db, sku, query.location, query.cursor, page_limit(db, query.limit))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, create_model
 
 from api.deps import Db, page_limit, require
 from api.schemas import master as s
-from api.schemas.common import Page
+from api.schemas.common import Page, PageParams
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.master import ChannelKind, LocationKind
 from erp_core.queries.master import get_record, list_records
@@ -18,13 +18,10 @@ from erp_core.services import master_data as md
 COST_FIELDS = ("unit_cost",)
 
 
-class ListParams(BaseModel):
-    model_config = {"extra": "forbid"}
+class ListParams(PageParams):
     q: (
         Annotated[str, Field(max_length=100, description="Text contained in code or name")] | None
     ) = None
-    cursor: Annotated[str, Field(max_length=200)] | None = None
-    limit: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
 
 def redact(record: dict[str, Any], principal: Principal) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Db, page_limit, require
 from api.routes.master import redact
-from api.schemas.common import Page
+from api.schemas.common import Page, PageParams
 from api.schemas.master import SupplierItemCreate, SupplierItemPublic, SupplierItemUpdate
 from erp_core.domain.access import Permission, Principal
 from erp_core.queries.master import list_supplier_items
@@ -29,13 +29,9 @@ def create_supplier_item(code: str, body: SupplierItemCreate, db: Db, who: Write
 
 @router.get("", response_model=Page[SupplierItemPublic], summary="Items this supplier sells")
 def list_items_of_supplier(
-    code: str,
-    db: Db,
-    who: Reader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    code: str, query: Annotated[PageParams, Query()], db: Db, who: Reader
 ) -> Any:
-    page = list_supplier_items(db, code, cursor, page_limit(db, limit))
+    page = list_supplier_items(db, code, query.cursor, page_limit(db, query.limit))
     return {"data": [redact(r, who) for r in page.data], "next_cursor": page.next_cursor}
 
 

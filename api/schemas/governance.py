@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.schemas.common import Input, Name
+from api.schemas.common import Input, PageParams
 from erp_core.domain.access import Role
+from erp_core.services.api_keys import API_KEY_NAME_MAX
 
 
 class ApiKeyCreate(Input):
-    name: Name
+    name: Annotated[str, Field(min_length=1, max_length=API_KEY_NAME_MAX)]
     role: Role
+
+
+class AuditParams(PageParams):
+    entity: Annotated[str, Field(max_length=64)] | None = None
+    entity_key: Annotated[str, Field(max_length=200)] | None = None
+    actor: Annotated[str, Field(max_length=100)] | None = None
+    action: Annotated[str, Field(max_length=64)] | None = None
 
 
 class ApiKeyPublic(BaseModel):

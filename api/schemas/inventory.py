@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Code, Input, Reason, Reference
+from api.schemas.common import Code, Input, PageParams, Reason, Reference
 from erp_core.domain.stock import StockStatus
 
 Qty = Annotated[int, Field(gt=0, le=1_000_000_000)]
@@ -55,6 +55,14 @@ class ReservationCreate(Input):
     location: Code
     qty: Qty
     reference: Reference | None = None
+
+
+class LedgerParams(PageParams):
+    location: Annotated[str, Field(max_length=64)] | None = None
+
+
+class PositionParams(LedgerParams):
+    sku: Annotated[str, Field(max_length=64)] | None = None
 
 
 class MovePublic(BaseModel):

@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import BigInteger, Select
 
 from erp_core.domain.errors import InvalidInput
 
@@ -24,7 +24,13 @@ def encode_cursor(*keys: int) -> str:
     return base64.urlsafe_b64encode(",".join(map(str, keys)).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, width: int = 1) -> tuple[int, ...] | None:
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+def decode_cursor(
+    cursor: str | None, width: int = 1, max_key: int = INT32_MAX
+) -> tuple[int, ...] | None:
     if cursor is None:
         return None
     try:
@@ -32,7 +38,7 @@ def decode_cursor(cursor: str | None, width: int = 1) -> tuple[int, ...] | None:
         keys = tuple(int(part) for part in raw.split(","))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput("the cursor is not one this API gave out", cursor=cursor) from None
-    if len(keys) != width:
+    if len(keys) != width or not all(0 <= key <= max_key for key in keys):
         raise InvalidInput("the cursor is not one this API gave out", cursor=cursor)
     return keys
 
@@ -49,7 +55,8 @@ def keyset(
     query: Q, id_column: Any, cursor: str | None, limit: int, newest_first: bool = False
 ) -> Q:
     """Order by id, start after the cursor, and fetch one row more than the page holds."""
-    after = decode_cursor(cursor)
+    wide = isinstance(id_column.type, BigInteger)
+    after = decode_cursor(cursor, max_key=INT64_MAX if wide else INT32_MAX)
     if newest_first:
         query = query.order_by(id_column.desc())
         if after:

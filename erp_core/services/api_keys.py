@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import ApiKey, utcnow
 from erp_core.domain.access import Principal, Role
-from erp_core.domain.errors import IllegalTransition, NotAuthenticated, NotFound
+from erp_core.domain.errors import IllegalTransition, InvalidInput, NotAuthenticated, NotFound
 from erp_core.services import audit
 
 _PREFIX = "keel"
+# The key's actor, "key:<id>:<name>", must fit the 100-character actor columns.
+API_KEY_NAME_MAX = 60
 
 
 def _digest(key: str) -> str:
@@ -25,6 +27,8 @@ def _digest(key: str) -> str:
 
 def create_key(db: Database, actor: str, name: str, role: Role) -> tuple[dict[str, Any], str]:
     """Returns the key's record and the key itself, which is not stored anywhere."""
+    if not name.strip() or len(name) > API_KEY_NAME_MAX or "\x00" in name:
+        raise InvalidInput(f"a key name has 1 to {API_KEY_NAME_MAX} characters", name=name[:80])
     prefix = secrets.token_hex(6)
     key = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
 

@@ -1,10 +1,12 @@
-"""Refuse oversized request bodies with 413 before any route sees them."""
+"""Requests refused before any route sees them: oversized bodies (413) and NUL characters in
+the path or query (422), which no database column should hold."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from api.errors import error_body
 
@@ -57,18 +59,28 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class NulGuard:
+    """Pure ASGI middleware: 422 for a NUL character anywhere in the path or query string."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"])
+        ):
+            await _refuse(send, 422, "invalid_input", "the URL contains a NUL character", {})
+            return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body("payload_too_large", f"the request body exceeds {limit} bytes", {"limit": limit})
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    message = f"the request body exceeds {limit} bytes"
+    await _refuse(send, 413, "payload_too_large", message, {"limit": limit})
+
+
+async def _refuse(send: Send, status: int, code: str, message: str, details: Any) -> None:
+    body = json.dumps(error_body(code, message, details)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

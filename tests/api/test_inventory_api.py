@@ -138,3 +138,11 @@ def test_an_unknown_sku_or_location_is_404_not_an_empty_page(
         "data": [],
         "next_cursor": None,
     }
+
+
+def test_unknown_query_parameters_are_refused_like_unknown_fields(
+    app_client: TestClient, admin: H
+) -> None:
+    for url in ("/v1/inventory", "/v1/inventory/A/moves", "/v1/audit", "/v1/items"):
+        reply = app_client.get(url, headers=admin, params={"colour": "red"})
+        assert (reply.status_code, reply.json()["code"]) == (422, "validation_error"), url

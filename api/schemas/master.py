@@ -74,7 +74,7 @@ class Stamps(BaseModel):
 
 
 def _create(fields: type[BaseModel], key: str, name: str) -> type[BaseModel]:
-    return create_model(name, __base__=(fields, Input), **{key: (Code, ...)})  # type: ignore[call-overload]
+    return create_model(name, __base__=_keyed({key: Code}, Input, fields))
 
 
 def _update(fields: type[BaseModel], name: str) -> type[BaseModel]:
@@ -92,8 +92,16 @@ def _update(fields: type[BaseModel], name: str) -> type[BaseModel]:
     return create_model(name, __base__=Input, **optional)
 
 
+def _keyed(keys: dict[str, Any], *bases: type[BaseModel]) -> tuple[type[BaseModel], ...]:
+    """Bases that put the key fields first: pydantic orders fields from the last base on."""
+    key_model = create_model(
+        "_".join(keys).title() + "Key", **{k: (t, ...) for k, t in keys.items()}
+    )
+    return (*bases, key_model)
+
+
 def _public(fields: type[BaseModel], key: str, name: str, **extra: Any) -> type[BaseModel]:
-    return create_model(name, __base__=(fields, Stamps), **{key: (str, ...)}, **extra)  # type: ignore[call-overload]
+    return create_model(name, __base__=_keyed({key: str}, Stamps, fields), **extra)
 
 
 Hidden = (Decimal | None, Field(description="null unless your role may read cost"))
@@ -117,8 +125,6 @@ SupplierItemCreate = _create(SupplierItemFields, "sku", "SupplierItemCreate")
 SupplierItemUpdate = _update(SupplierItemFields, "SupplierItemUpdate")
 SupplierItemPublic = create_model(
     "SupplierItemPublic",
-    __base__=(SupplierItemFields, Stamps),
-    supplier=(str, ...),
-    sku=(str, ...),
-    unit_cost=Hidden,  # type: ignore[arg-type]
+    __base__=_keyed({"supplier": str, "sku": str}, Stamps, SupplierItemFields),
+    unit_cost=Hidden,
 )

@@ -126,5 +126,5 @@ SupplierItemUpdate = _update(SupplierItemFields, "SupplierItemUpdate")
 SupplierItemPublic = create_model(
     "SupplierItemPublic",
     __base__=_keyed({"supplier": str, "sku": str}, Stamps, SupplierItemFields),
-    unit_cost=Hidden,
+    unit_cost=Hidden,  # type: ignore[arg-type]
 )

@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from erp_core.adapters.tables import StockBalance, StockMove, utcnow
+from erp_core.adapters.tables import BALANCES, MOVES, utcnow
 from erp_core.domain.stock import Move, StockStatus, check_withdrawals
-
-BALANCES = cast(Table, StockBalance.__table__)
-MOVES = cast(Table, StockMove.__table__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +49,8 @@ _SELECT_BALANCES = (
     .order_by(BALANCES.c.status)
 )
 _LOCK_BALANCES = _SELECT_BALANCES.with_for_update()
+# Statements built once: building them per move would cost a cache-key computation each time.
+_APPEND_MOVE = insert(MOVES).returning(MOVES.c.id)
 _ADD_TO_BALANCE = (
     update(BALANCES)
     .where(
@@ -116,21 +114,19 @@ def post_move(
     before = lock_balances(conn, place, deltas)
     check_withdrawals(move, before, place.allow_negative, place.sku)
     now = utcnow()
-    conn.execute(
-        _ADD_TO_BALANCE,
-        [
+    for status, change in sorted(deltas.items()):
+        conn.execute(
+            _ADD_TO_BALANCE,
             {
                 "b_item_id": place.item_id,
                 "b_location_id": place.location_id,
                 "b_status": status,
                 "change": change,
                 "now": now,
-            }
-            for status, change in sorted(deltas.items())
-        ],
-    )
+            },
+        )
     move_id = conn.execute(
-        insert(MOVES).returning(MOVES.c.id),
+        _APPEND_MOVE,
         {
             "item_id": place.item_id,
             "location_id": place.location_id,

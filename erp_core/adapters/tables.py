@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
     inspect,
 )
@@ -279,3 +280,16 @@ class AuditRecord(Base):
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+def _core(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+# Core tables, for hot paths and reports that need rows, not ORM entities.
+ITEMS = _core(Item)
+LOCATIONS = _core(Location)
+BALANCES = _core(StockBalance)
+MOVES = _core(StockMove)
+RESERVATIONS = _core(Reservation)
+AUDIT = _core(AuditRecord)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, literal, select, tuple_
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
+from erp_core.adapters.tables import (
+    BALANCES,
+    ITEMS,
+    LOCATIONS,
+    Item,
+    Location,
+    StockMove,
+)
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.pages import Page, decode_cursor, keyset, page_of
 from erp_core.services.lookup import by_code
@@ -32,21 +39,18 @@ def position(sku: str, location: str, balances: dict[StockStatus, int]) -> dict[
     }
 
 
-_BALANCES = cast(Table, StockBalance.__table__)
-_ITEMS = cast(Table, Item.__table__)
-_LOCATIONS = cast(Table, Location.__table__)
 _POSITION_ROWS = (
     select(
-        _ITEMS.c.sku,
-        _LOCATIONS.c.code,
-        _BALANCES.c.item_id,
-        _BALANCES.c.location_id,
-        _BALANCES.c.status,
-        _BALANCES.c.qty,
+        ITEMS.c.sku,
+        LOCATIONS.c.code,
+        BALANCES.c.item_id,
+        BALANCES.c.location_id,
+        BALANCES.c.status,
+        BALANCES.c.qty,
     )
-    .join(_ITEMS, _ITEMS.c.id == _BALANCES.c.item_id)
-    .join(_LOCATIONS, _LOCATIONS.c.id == _BALANCES.c.location_id)
-    .order_by(_BALANCES.c.item_id, _BALANCES.c.location_id, _BALANCES.c.status)
+    .join(ITEMS, ITEMS.c.id == BALANCES.c.item_id)
+    .join(LOCATIONS, LOCATIONS.c.id == BALANCES.c.location_id)
+    .order_by(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.status)
 )
 
 
@@ -57,12 +61,12 @@ def inventory_positions(
     per status, so limit + 1 positions fit in (limit + 1) x statuses rows."""
     query = _POSITION_ROWS.limit((limit + 1) * len(StockStatus))
     if sku is not None:
-        query = query.where(_ITEMS.c.sku == sku)
+        query = query.where(ITEMS.c.sku == sku)
     if location is not None:
-        query = query.where(_LOCATIONS.c.code == location)
+        query = query.where(LOCATIONS.c.code == location)
     after = decode_cursor(cursor, width=2)
     if after:
-        query = query.where(tuple_(_BALANCES.c.item_id, _BALANCES.c.location_id) > after)
+        query = query.where(tuple_(BALANCES.c.item_id, BALANCES.c.location_id) > after)
 
     def run(session: Session) -> Page:
         grouped: dict[tuple[int, int], tuple[str, str, dict[StockStatus, int]]] = {}

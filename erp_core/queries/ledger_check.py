@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, func, literal, select, union_all
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import StockBalance, StockMove
-
-_MOVES = cast(Table, StockMove.__table__)
-_BALANCES = cast(Table, StockBalance.__table__)
+from erp_core.adapters.tables import BALANCES, MOVES
 
 
 def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
@@ -19,14 +16,14 @@ def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
     (incoming minus outgoing); an empty list means the ledger and balances agree."""
     flows = union_all(
         select(
-            _MOVES.c.item_id, _MOVES.c.location_id, _MOVES.c.to_status.label("status"), _MOVES.c.qty
-        ).where(_MOVES.c.to_status.is_not(None)),
+            MOVES.c.item_id, MOVES.c.location_id, MOVES.c.to_status.label("status"), MOVES.c.qty
+        ).where(MOVES.c.to_status.is_not(None)),
         select(
-            _MOVES.c.item_id,
-            _MOVES.c.location_id,
-            _MOVES.c.from_status.label("status"),
-            (literal(0) - _MOVES.c.qty).label("qty"),
-        ).where(_MOVES.c.from_status.is_not(None)),
+            MOVES.c.item_id,
+            MOVES.c.location_id,
+            MOVES.c.from_status.label("status"),
+            (literal(0) - MOVES.c.qty).label("qty"),
+        ).where(MOVES.c.from_status.is_not(None)),
     ).subquery()
     sums = (
         select(
@@ -39,21 +36,21 @@ def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
         .subquery()
     )
     same_key = and_(
-        sums.c.item_id == _BALANCES.c.item_id,
-        sums.c.location_id == _BALANCES.c.location_id,
-        sums.c.status == _BALANCES.c.status,
+        sums.c.item_id == BALANCES.c.item_id,
+        sums.c.location_id == BALANCES.c.location_id,
+        sums.c.status == BALANCES.c.status,
     )
     ledger = func.coalesce(sums.c.ledger, 0)
     wrong_balances = (
         select(
-            _BALANCES.c.item_id,
-            _BALANCES.c.location_id,
-            _BALANCES.c.status,
-            _BALANCES.c.qty.label("balance"),
+            BALANCES.c.item_id,
+            BALANCES.c.location_id,
+            BALANCES.c.status,
+            BALANCES.c.qty.label("balance"),
             ledger.label("ledger"),
         )
-        .select_from(_BALANCES.outerjoin(sums, same_key))
-        .where(_BALANCES.c.qty != ledger)
+        .select_from(BALANCES.outerjoin(sums, same_key))
+        .where(BALANCES.c.qty != ledger)
     )
     missing_balances = (
         select(
@@ -63,8 +60,8 @@ def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
             literal(0).label("balance"),
             sums.c.ledger,
         )
-        .select_from(sums.outerjoin(_BALANCES, same_key))
-        .where(_BALANCES.c.id.is_(None), sums.c.ledger != 0)
+        .select_from(sums.outerjoin(BALANCES, same_key))
+        .where(BALANCES.c.id.is_(None), sums.c.ledger != 0)
     )
 
     def run(session: Session) -> list[dict[str, Any]]:

@@ -6,13 +6,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, insert
 
-from erp_core.adapters.tables import AuditRecord, Base, columns_of, utcnow
-
-AUDIT = cast(Table, AuditRecord.__table__)
+from erp_core.adapters.tables import AUDIT, Base, columns_of, utcnow
 
 
 def snapshot(record: Base) -> dict[str, Any]:
@@ -20,6 +18,7 @@ def snapshot(record: Base) -> dict[str, Any]:
     return {key: _json_safe(value) for key, value in columns_of(record).items()}
 
 
+_APPEND = insert(AUDIT)
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -50,7 +49,7 @@ def record(
     after: Mapping[str, Any] | None,
 ) -> None:
     conn.execute(
-        insert(AUDIT),
+        _APPEND,
         dict(
             at=utcnow(),
             actor=actor,

@@ -4,14 +4,14 @@ One transaction each."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.ledger import PostedMove, StockPlace
-from erp_core.adapters.tables import Reservation, utcnow
+from erp_core.adapters.tables import RESERVATIONS, utcnow
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.stock import (
     Move,
@@ -62,9 +62,6 @@ class RelocateCommand:
     qty: int
     status: StockStatus = StockStatus.AVAILABLE
     reference: str | None = None
-
-
-RESERVATIONS = cast(Table, Reservation.__table__)
 
 
 def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, select, true
+from sqlalchemy import Connection, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.ledger import StockPlace
-from erp_core.adapters.tables import Channel, Customer, Item, Location, Supplier
+from erp_core.adapters.tables import ITEMS, LOCATIONS, Channel, Customer, Item, Location, Supplier
 from erp_core.domain.errors import InactiveRecord, NotFound
 
 R = TypeVar("R", Item, Supplier, Location, Channel, Customer)
@@ -29,27 +29,25 @@ def active_by_code(session: Session, model: type[R], code: str) -> R:
     return found
 
 
-_ITEMS = cast(Table, Item.__table__)
-_LOCATIONS = cast(Table, Location.__table__)
 # Core columns, not ORM attributes: this runs on every stock action and needs no entities.
 _PLACE = (
     select(
-        _ITEMS.c.id,
-        _ITEMS.c.sku,
-        _ITEMS.c.active,
-        _ITEMS.c.allow_negative_stock,
-        _LOCATIONS.c.id,
-        _LOCATIONS.c.code,
-        _LOCATIONS.c.active,
+        ITEMS.c.id,
+        ITEMS.c.sku,
+        ITEMS.c.active,
+        ITEMS.c.allow_negative_stock,
+        LOCATIONS.c.id,
+        LOCATIONS.c.code,
+        LOCATIONS.c.active,
     )
-    .select_from(_ITEMS)
-    .join(_LOCATIONS, true())
+    .select_from(ITEMS)
+    .join(LOCATIONS, true())
 )
 _PLACE_BY_CODES = _PLACE.where(
-    _ITEMS.c.sku == bindparam("sku"), _LOCATIONS.c.code == bindparam("code")
+    ITEMS.c.sku == bindparam("sku"), LOCATIONS.c.code == bindparam("code")
 )
 _PLACE_BY_IDS = _PLACE.where(
-    _ITEMS.c.id == bindparam("item_id"), _LOCATIONS.c.id == bindparam("location_id")
+    ITEMS.c.id == bindparam("item_id"), LOCATIONS.c.id == bindparam("location_id")
 )
 
 
@@ -58,7 +56,7 @@ def stock_place(conn: Connection, sku: str, code: str, *, active: bool) -> Stock
     be active (new stock and reservations need live records; clearing stock out does not)."""
     row = conn.execute(_PLACE_BY_CODES, {"sku": sku, "code": code}).first()
     if row is None:
-        if conn.scalar(select(_ITEMS.c.id).where(_ITEMS.c.sku == sku)) is None:
+        if conn.scalar(select(ITEMS.c.id).where(ITEMS.c.sku == sku)) is None:
             raise NotFound(f"item {sku!r} not found", code=sku)
         raise NotFound(f"location {code!r} not found", code=code)
     return _checked_place(row, active)

@@ -46,7 +46,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _enum(cls: type, name: str) -> Enum:
+def enum_column(cls: type, name: str) -> Enum:
     return Enum(
         cls,
         name=name,
@@ -155,7 +155,7 @@ class Location(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[LocationKind] = mapped_column(_enum(LocationKind, "location_kind"))
+    kind: Mapped[LocationKind] = mapped_column(enum_column(LocationKind, "location_kind"))
     region: Mapped[str] = mapped_column(String(64), index=True)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -173,7 +173,7 @@ class Channel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ChannelKind] = mapped_column(_enum(ChannelKind, "channel_kind"))
+    kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind, "channel_kind"))
     fee_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal(0))
     allocation_priority: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True, index=True)
@@ -209,7 +209,7 @@ class StockBalance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    status: Mapped[StockStatus] = mapped_column(_enum(StockStatus, "stock_status"))
+    status: Mapped[StockStatus] = mapped_column(enum_column(StockStatus, "stock_status"))
     qty: Mapped[int] = mapped_column(BigInteger, default=0)
     allow_negative: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -231,8 +231,8 @@ class StockMove(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    from_status: Mapped[StockStatus | None] = mapped_column(_enum(StockStatus, "move_from"))
-    to_status: Mapped[StockStatus | None] = mapped_column(_enum(StockStatus, "move_to"))
+    from_status: Mapped[StockStatus | None] = mapped_column(enum_column(StockStatus, "move_from"))
+    to_status: Mapped[StockStatus | None] = mapped_column(enum_column(StockStatus, "move_to"))
     qty: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -258,7 +258,7 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
-from erp_core.adapters.tables import Base
+from erp_core.adapters import order_tables  # noqa: F401  (registers the order tables)
+from erp_core.adapters.tables import Base, UtcDateTime
 
 config = context.config
+
+
+def _render_item(type_: str, obj: Any, _: Any) -> str | bool:
+    """Migrations name plain SQLAlchemy types, never Keel's own decorators."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations() -> None:
@@ -18,6 +28,7 @@ def run_migrations() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -116,7 +116,7 @@ def _address(facts: OrderFacts, policy: OrderPolicy) -> Finding | None:
 
 
 def _restricted(facts: OrderFacts, policy: OrderPolicy) -> Finding | None:
-    places = {facts.ship_to.get("country"), facts.ship_to.get("region")} - {None, ""}
+    places = {p for p in (facts.ship_to.get("country"), facts.ship_to.get("region")) if p}
     blocked = sorted(
         sku for sku, regions in facts.restricted_regions.items() if places & set(regions)
     )

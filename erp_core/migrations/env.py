@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -13,7 +13,7 @@ from erp_core.adapters.tables import Base, UtcDateTime
 config = context.config
 
 
-def _render_item(type_: str, obj: Any, _: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _: Any) -> str | Literal[False]:
     """Migrations name plain SQLAlchemy types, never Keel's own decorators."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

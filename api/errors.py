@@ -25,6 +25,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.InactiveRecord: 409,
     e.InvalidInput: 422,
     e.ImportRejected: 422,
+    e.IdempotencyKeyMismatch: 422,
     e.DatabaseBusy: 503,
 }
 _HTTP_CODES = {

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_import_bytes: int = 50 * 1_048_576
     max_import_rows: int = 100_000
     max_move_qty: int = 1_000_000_000
+    max_order_lines: int = 500
 
 
 @lru_cache

@@ -30,28 +30,37 @@ class Permission(StrEnum):
     INVENTORY_MOVE = "inventory:move"
     INVENTORY_ADJUST = "inventory:adjust"
     INVENTORY_RESERVE = "inventory:reserve"
-    IMPORTS_RUN = "imports:run"
     KEYS_MANAGE = "keys:manage"
     AUDIT_READ = "audit:read"
+    ORDERS_CAPTURE = "orders:capture"
+    ORDERS_READ = "orders:read"
+    HOLDS_RESOLVE = "holds:resolve"
 
 
 P = Permission
 _EVERYONE = {P.MASTER_READ, P.INVENTORY_READ}
+# Which holds a role may resolve is narrowed per reason in domain/order_rules.py.
+_ORDER_DESK = {P.ORDERS_CAPTURE, P.ORDERS_READ, P.HOLDS_RESOLVE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset(
-        _EVERYONE | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.IMPORTS_RUN}
+        _EVERYONE
+        | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.ORDERS_READ}
+        | {P.HOLDS_RESOLVE}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
         | {P.LOCATIONS_WRITE, P.CHANNELS_WRITE, P.CUSTOMERS_READ, P.INVENTORY_MOVE}
         | {P.INVENTORY_RESERVE}
+        | _ORDER_DESK
     ),
-    Role.WAREHOUSE: frozenset(_EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST}),
-    Role.FINANCE: frozenset(_EVERYONE | {P.COST_READ, P.CUSTOMERS_READ}),
+    Role.WAREHOUSE: frozenset(_EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ}),
+    Role.FINANCE: frozenset(
+        _EVERYONE | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
+    ),
     Role.CUSTOMER_SERVICE: frozenset(
-        _EVERYONE | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE}
+        _EVERYONE | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE} | _ORDER_DESK
     ),
     Role.DATA_SCIENTIST: frozenset(_EVERYONE | {P.COST_READ}),
     Role.ROUTING_SERVICE: frozenset(_EVERYONE),

@@ -56,6 +56,12 @@ class ImportRejected(DomainError):
     code = "import_rejected"
 
 
+class IdempotencyKeyMismatch(DomainError):
+    """The same Idempotency-Key sent with a different request."""
+
+    code = "idempotency_key_mismatch"
+
+
 class DatabaseBusy(DomainError):
     """Deadlocks or lock timeouts persisted through every retry."""
 

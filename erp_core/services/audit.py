@@ -15,14 +15,14 @@ from erp_core.adapters.tables import AUDIT, Base, columns_of, utcnow
 
 def snapshot(record: Base) -> dict[str, Any]:
     """A JSON-safe copy of a row's columns, as the audit trail stores it."""
-    return {key: _json_safe(value) for key, value in columns_of(record).items()}
+    return {key: json_safe(value) for key, value in columns_of(record).items()}
 
 
 _APPEND = insert(AUDIT)
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, Decimal):
@@ -32,9 +32,9 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -56,7 +56,7 @@ def record(
             action=action,
             entity=entity,
             entity_key=key,
-            before=_json_safe(before) if before is not None else None,
-            after=_json_safe(after) if after is not None else None,
+            before=json_safe(before) if before is not None else None,
+            after=json_safe(after) if after is not None else None,
         ),
     )

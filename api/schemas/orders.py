@@ -1,0 +1,157 @@
+"""Order, hold and order-policy bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Code, Email, Input, Money, Name, PageParams, Region
+from erp_core.domain.order_rules import HoldReason, HoldStatus
+from erp_core.domain.orders import OrderStatus, PaymentStatus
+
+Text = Annotated[str, Field(max_length=200)]
+
+
+class Address(Input):
+    """Incomplete addresses are accepted and held for the address check, not refused."""
+
+    name: Text | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    city: Text | None = None
+    postcode: Annotated[str, Field(max_length=20)] | None = None
+    region: Annotated[str, Field(max_length=64)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+
+
+class CustomerRef(Input):
+    code: Code
+    name: Name
+    email: Email | None = None
+    region: Region | None = None
+
+
+class OrderLineCreate(Input):
+    sku: Code
+    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    unit_price: Money
+    discount: Money = Decimal(0)
+    tax: Money = Decimal(0)
+
+
+class OrderCreate(Input):
+    channel: Code
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    customer: CustomerRef | None = None
+    ship_to: Address
+    lines: Annotated[list[OrderLineCreate], Field(min_length=1, max_length=500)]
+    shipping_method: Annotated[str, Field(min_length=1, max_length=32)]
+    payment_status: PaymentStatus
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    shipping: Money = Decimal(0)
+    requested_delivery_date: date | None = None
+
+
+class OrderLinePublic(BaseModel):
+    line_no: int
+    sku: str
+    qty: int
+    unit_price: Decimal
+    discount: Decimal
+    tax: Decimal
+
+
+class HoldPublic(BaseModel):
+    id: int
+    order_id: int
+    channel: str
+    external_id: str
+    reason: HoldReason
+    message: str
+    details: dict[str, Any]
+    status: HoldStatus
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    comment: str | None
+
+
+class QueuedHold(HoldPublic):
+    age_seconds: int
+
+
+class StatusChangePublic(BaseModel):
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    at: datetime
+    actor: str
+    note: str | None
+
+
+class OrderSummary(BaseModel):
+    id: int
+    channel: str
+    external_id: str
+    customer: str | None
+    status: OrderStatus
+    payment_status: PaymentStatus
+    shipping_method: str
+    ship_to: dict[str, Any]
+    currency: str
+    requested_delivery_date: date | None
+    goods: Decimal
+    discount: Decimal
+    tax: Decimal
+    shipping: Decimal
+    total: Decimal
+    created_at: datetime
+    status_changed_at: datetime
+
+
+class OrderPublic(OrderSummary):
+    lines: list[OrderLinePublic]
+    holds: list[HoldPublic]
+    timeline: list[StatusChangePublic]
+
+
+class OrderParams(PageParams):
+    status: OrderStatus | None = None
+    channel: Annotated[str, Field(max_length=64)] | None = None
+
+
+class HoldParams(PageParams):
+    reason: HoldReason | None = None
+    channel: Annotated[str, Field(max_length=64)] | None = None
+    status: HoldStatus = HoldStatus.OPEN
+    older_than_minutes: Annotated[int, Field(ge=0, le=525_600)] | None = None
+
+
+class HoldResolution(Input):
+    action: Literal["release", "cancel"]
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class OrderPolicyBody(Input):
+    accepted_payment: list[PaymentStatus] = [PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED]
+    margin_floor: Annotated[Decimal, Field(ge=-1, le=1, max_digits=6, decimal_places=4)] | None = (
+        None
+    )
+    max_order_value: Money | None = None
+    shipping_methods: (
+        Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=50)] | None
+    ) = None
+    anomaly_threshold: Annotated[float, Field(ge=0, le=1_000)] | None = None
+    hold_without_stock: bool = False
+
+
+class OrderPolicyPublic(BaseModel):
+    channel: str
+    accepted_payment: list[PaymentStatus]
+    margin_floor: Decimal | None
+    max_order_value: Decimal | None
+    shipping_methods: list[str] | None
+    anomaly_threshold: float | None
+    hold_without_stock: bool

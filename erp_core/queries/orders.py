@@ -1,0 +1,148 @@
+"""Reading orders: one order with its lines, holds and timeline; the hold queue; order lists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erp_core.adapters.database import Database
+from erp_core.adapters.order_tables import Hold, Order, OrderLine, OrderStatusChange
+from erp_core.adapters.tables import Channel, Customer, Item, utcnow
+from erp_core.domain.errors import NotFound
+from erp_core.domain.order_rules import HoldReason, HoldStatus
+from erp_core.domain.orders import OrderStatus
+from erp_core.queries.pages import Page, keyset, page_of
+
+_ORDER = (
+    select(
+        Order.id,
+        Channel.code.label("channel"),
+        Order.external_id,
+        Customer.code.label("customer"),
+        Order.status,
+        Order.payment_status,
+        Order.shipping_method,
+        Order.ship_to,
+        Order.currency,
+        Order.requested_delivery_date,
+        Order.goods,
+        Order.discount,
+        Order.tax,
+        Order.shipping,
+        Order.total,
+        Order.created_at,
+        Order.status_changed_at,
+    )
+    .join(Channel, Channel.id == Order.channel_id)
+    .outerjoin(Customer, Customer.id == Order.customer_id)
+)
+_HOLD = (
+    select(
+        Hold.id,
+        Hold.order_id,
+        Channel.code.label("channel"),
+        Order.external_id,
+        Hold.reason,
+        Hold.message,
+        Hold.details,
+        Hold.status,
+        Hold.opened_at,
+        Hold.resolved_at,
+        Hold.resolved_by,
+        Hold.comment,
+    )
+    .join(Order, Order.id == Hold.order_id)
+    .join(Channel, Channel.id == Order.channel_id)
+)
+
+
+def order_detail(session: Session, order_id: int) -> dict[str, Any]:
+    row = session.execute(_ORDER.where(Order.id == order_id)).first()
+    if row is None:
+        raise NotFound(f"order {order_id} not found", id=order_id)
+    lines = session.execute(
+        select(
+            OrderLine.line_no,
+            Item.sku,
+            OrderLine.qty,
+            OrderLine.unit_price,
+            OrderLine.discount,
+            OrderLine.tax,
+        )
+        .join(Item, Item.id == OrderLine.item_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.line_no)
+    )
+    timeline = session.execute(
+        select(
+            OrderStatusChange.from_status,
+            OrderStatusChange.to_status,
+            OrderStatusChange.at,
+            OrderStatusChange.actor,
+            OrderStatusChange.note,
+        )
+        .where(OrderStatusChange.order_id == order_id)
+        .order_by(OrderStatusChange.id)
+    )
+    holds = session.execute(_HOLD.where(Hold.order_id == order_id).order_by(Hold.id))
+    return {
+        **row._mapping,
+        "lines": [dict(r._mapping) for r in lines],
+        "holds": [dict(r._mapping) for r in holds],
+        "timeline": [dict(r._mapping) for r in timeline],
+    }
+
+
+def get_order(db: Database, order_id: int) -> dict[str, Any]:
+    return db.read(lambda session: order_detail(session, order_id))
+
+
+def orders_page(
+    db: Database, status: OrderStatus | None, channel: str | None, cursor: str | None, limit: int
+) -> Page:
+    query = _ORDER
+    if status is not None:
+        query = query.where(Order.status == status)
+    if channel is not None:
+        query = query.where(Channel.code == channel)
+    query = keyset(query, Order.id, cursor, limit, newest_first=True)
+
+    def run(session: Session) -> Page:
+        rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r.id,))
+        return Page([dict(r._mapping) for r in rows], next_cursor)
+
+    return db.read(run)
+
+
+def hold_queue(
+    db: Database,
+    reason: HoldReason | None,
+    channel: str | None,
+    older_than: timedelta | None,
+    status: HoldStatus,
+    cursor: str | None,
+    limit: int,
+) -> Page:
+    """The exception queue, oldest first: the longest-waiting order is worked first."""
+    query = _HOLD.where(Hold.status == status)
+    if reason is not None:
+        query = query.where(Hold.reason == reason)
+    if channel is not None:
+        query = query.where(Channel.code == channel)
+    if older_than is not None:
+        query = query.where(Hold.opened_at <= utcnow() - older_than)
+    query = keyset(query, Hold.id, cursor, limit)
+
+    def run(session: Session) -> Page:
+        rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r.id,))
+        now = utcnow()
+        return Page([_aged(dict(r._mapping), now) for r in rows], next_cursor)
+
+    return db.read(run)
+
+
+def _aged(hold: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {**hold, "age_seconds": int((now - hold["opened_at"]).total_seconds())}

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from api import errors
-from api.composition import database_for
+from api.composition import database_for, order_router
 from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
@@ -18,6 +18,7 @@ from api.routes import (
     inventory,
     master,
     orders,
+    release,
     supplier_items,
 )
 from erp_core.settings import Settings, get_settings
@@ -38,11 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     # No anomaly model yet (the anomaly issue provides one): the anomaly check is skipped.
     app.state.order_scorer = None
+    app.state.router = order_router()
     errors.install(app)
     app.include_router(health.router)
     for router in master.routers:
         app.include_router(router)
-    for module in (supplier_items, inventory, imports, orders, holds, governance):
+    for module in (supplier_items, inventory, imports, orders, release, holds, governance):
         app.include_router(module.router)
 
     def body_limit(path: str) -> int:

@@ -7,7 +7,9 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from erp_core.adapters.database import Database
+from erp_core.adapters.order_tables import OrderAllocation
 from erp_core.adapters.tables import Item, Reservation, StockBalance
+from erp_core.domain.orders import AllocationStatus
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.ledger_check import ledger_discrepancies
 
@@ -43,3 +45,15 @@ def assert_ledger_consistent(db: Database) -> None:
     assert {k: v for k, v in projected.items() if k[2] == StockStatus.RESERVED.value} == dict(
         reserved
     ), "reserved stock differs from the active reservations"
+    allocated = db.read(
+        lambda s: list(
+            s.execute(
+                select(OrderAllocation.qty, Reservation.qty, Reservation.active)
+                .join(Reservation, Reservation.id == OrderAllocation.reservation_id)
+                .where(OrderAllocation.status == AllocationStatus.ACTIVE)
+            )
+        )
+    )
+    assert all(a == r and active for a, r, active in allocated), (
+        "an active allocation does not hold an active reservation of its quantity"
+    )

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli import inventory, supplier_items  # noqa: F401  (registers supplier commands)
+from api.cli import inventory, release, supplier_items  # noqa: F401  (supplier commands)
 from api.cli.master import GROUPS
 from api.cli.output import cli_actor, console, reports_errors, show_table
 from api.composition import database
@@ -27,6 +27,7 @@ users_app = typer.Typer(help="API keys bound to roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(release.app, name="release")
 for name, group in GROUPS.items():
     app.add_typer(group, name=name)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Code, Email, Input, Money, Name, PageParams, Region
 from erp_core.domain.order_rules import HoldReason, HoldStatus
-from erp_core.domain.orders import OrderStatus, PaymentStatus
+from erp_core.domain.orders import AllocationStatus, OrderStatus, PaymentStatus
 
 Text = Annotated[str, Field(max_length=200)]
 
@@ -111,8 +111,40 @@ class OrderSummary(BaseModel):
     status_changed_at: datetime
 
 
+class AllocationPublic(BaseModel):
+    line_no: int
+    sku: str
+    location: str
+    qty: int
+    status: AllocationStatus
+    reservation_id: int
+
+
+class BackorderPublic(BaseModel):
+    id: int = Field(description="The order line")
+    order_id: int
+    channel: str
+    external_id: str
+    line_no: int
+    sku: str
+    qty: int
+    open_qty: int = Field(description="Still to allocate")
+    created_at: datetime
+    allocation_priority: int
+    age_seconds: int
+
+
+class OrderCancel(Input):
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class BackorderParams(PageParams):
+    sku: Annotated[str, Field(max_length=64)] | None = None
+
+
 class OrderPublic(OrderSummary):
     lines: list[OrderLinePublic]
+    allocations: list[AllocationPublic]
     holds: list[HoldPublic]
     timeline: list[StatusChangePublic]
 
@@ -145,6 +177,11 @@ class OrderPolicyBody(Input):
     ) = None
     anomaly_threshold: Annotated[float, Field(ge=0, le=1_000)] | None = None
     hold_without_stock: bool = False
+    ship_partial: bool = Field(
+        default=True,
+        description="Release what can ship now and backorder the rest; false "
+        "holds the whole order back until every line can be allocated.",
+    )
 
 
 class OrderPolicyPublic(BaseModel):
@@ -155,3 +192,4 @@ class OrderPolicyPublic(BaseModel):
     shipping_methods: list[str] | None
     anomaly_threshold: float | None
     hold_without_stock: bool
+    ship_partial: bool

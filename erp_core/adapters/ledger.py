@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from erp_core.adapters.tables import BALANCES, MOVES, utcnow
+from erp_core.adapters.tables import BALANCES, LOCATIONS, MOVES, utcnow
 from erp_core.domain.stock import Move, StockStatus, check_withdrawals
 
 
@@ -141,3 +142,28 @@ def post_move(
     ).scalar_one()
     after = {status: before[status] + change for status, change in deltas.items()}
     return PostedMove(move_id, move, reason, reference, actor, now, before, after)
+
+
+def lock_free_stock(conn: Connection, item_ids: Iterable[int]) -> list[Any]:
+    """Free stock of some items at every active location, with each location's handling cost;
+    on PostgreSQL the balance rows are locked in (item, location) order, the order every stock
+    action locks in, so releases racing for the same stock queue instead of deadlocking."""
+    query = (
+        select(
+            BALANCES.c.item_id,
+            BALANCES.c.location_id,
+            BALANCES.c.qty,
+            LOCATIONS.c.handling_cost_per_order,
+            LOCATIONS.c.handling_cost_per_unit,
+        )
+        .join(LOCATIONS, LOCATIONS.c.id == BALANCES.c.location_id)
+        .where(
+            BALANCES.c.item_id.in_(sorted(set(item_ids))),
+            BALANCES.c.status == StockStatus.AVAILABLE,
+            LOCATIONS.c.active,
+        )
+        .order_by(BALANCES.c.item_id, BALANCES.c.location_id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=BALANCES)
+    return list(conn.execute(query))

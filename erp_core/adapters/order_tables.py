@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.adapters.tables import Base, BigId, Money, enum_column, utcnow
 from erp_core.domain.order_rules import HoldReason, HoldStatus
-from erp_core.domain.orders import OrderStatus, PaymentStatus
+from erp_core.domain.orders import AllocationStatus, OrderStatus, PaymentStatus
 
 
 class ChannelOrderPolicy(Base):
@@ -34,6 +34,7 @@ class ChannelOrderPolicy(Base):
     shipping_methods: Mapped[list[str] | None] = mapped_column(JSON)
     anomaly_threshold: Mapped[float | None] = mapped_column(Float)
     hold_without_stock: Mapped[bool] = mapped_column(default=False)
+    ship_partial: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -83,6 +84,23 @@ class OrderLine(Base):
     discount: Mapped[Decimal] = mapped_column(Money)
     tax: Mapped[Decimal] = mapped_column(Money)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
+
+
+class OrderAllocation(Base):
+    """Stock reserved at one location for (part of) an order line; reserved stock equals the
+    sum of active allocations."""
+
+    __tablename__ = "order_allocations"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id"), unique=True)
+    qty: Mapped[int]
+    status: Mapped[AllocationStatus] = mapped_column(
+        enum_column(AllocationStatus, "allocation_status")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OrderStatusChange(Base):

@@ -35,12 +35,14 @@ class Permission(StrEnum):
     ORDERS_CAPTURE = "orders:capture"
     ORDERS_READ = "orders:read"
     HOLDS_RESOLVE = "holds:resolve"
+    ORDERS_RELEASE = "orders:release"
+    ORDERS_CANCEL = "orders:cancel"
 
 
 P = Permission
 _EVERYONE = {P.MASTER_READ, P.INVENTORY_READ}
 # Which holds a role may resolve is narrowed per reason in domain/order_rules.py.
-_ORDER_DESK = {P.ORDERS_CAPTURE, P.ORDERS_READ, P.HOLDS_RESOLVE}
+_ORDER_DESK = {P.ORDERS_CAPTURE, P.ORDERS_READ, P.HOLDS_RESOLVE, P.ORDERS_CANCEL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -52,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATIONS: frozenset(
         _EVERYONE
         | {P.LOCATIONS_WRITE, P.CHANNELS_WRITE, P.CUSTOMERS_READ, P.INVENTORY_MOVE}
-        | {P.INVENTORY_RESERVE}
+        | {P.INVENTORY_RESERVE, P.ORDERS_RELEASE}
         | _ORDER_DESK
     ),
     Role.WAREHOUSE: frozenset(_EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ}),

@@ -61,6 +61,7 @@ class OrderPolicy:
     shipping_methods: frozenset[str] | None = None
     anomaly_threshold: float | None = None
     hold_without_stock: bool = False
+    ship_partial: bool = True
 
 
 @dataclass(frozen=True)

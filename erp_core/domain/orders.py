@@ -30,6 +30,12 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
 
 
+class AllocationStatus(StrEnum):
+    ACTIVE = "active"
+    SHIPPED = "shipped"
+    RELEASED = "released"
+
+
 S = OrderStatus
 # Cancellation is possible until shipment; a partly shipped order is closed, not cancelled.
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {

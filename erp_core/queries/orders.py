@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.order_tables import Hold, Order, OrderLine, OrderStatusChange
-from erp_core.adapters.tables import Channel, Customer, Item, utcnow
+from erp_core.adapters.order_tables import (
+    Hold,
+    Order,
+    OrderAllocation,
+    OrderLine,
+    OrderStatusChange,
+)
+from erp_core.adapters.tables import Channel, Customer, Item, Location, utcnow
 from erp_core.domain.errors import NotFound
 from erp_core.domain.order_rules import HoldReason, HoldStatus
-from erp_core.domain.orders import OrderStatus
+from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.queries.pages import Page, keyset, page_of
 
 _ORDER = (
@@ -88,9 +94,25 @@ def order_detail(session: Session, order_id: int) -> dict[str, Any]:
         .order_by(OrderStatusChange.id)
     )
     holds = session.execute(_HOLD.where(Hold.order_id == order_id).order_by(Hold.id))
+    allocations = session.execute(
+        select(
+            OrderLine.line_no,
+            Item.sku,
+            Location.code.label("location"),
+            OrderAllocation.qty,
+            OrderAllocation.status,
+            OrderAllocation.reservation_id,
+        )
+        .join(OrderLine, OrderLine.id == OrderAllocation.order_line_id)
+        .join(Item, Item.id == OrderLine.item_id)
+        .join(Location, Location.id == OrderAllocation.location_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderAllocation.id)
+    )
     return {
         **row._mapping,
         "lines": [dict(r._mapping) for r in lines],
+        "allocations": [dict(r._mapping) for r in allocations],
         "holds": [dict(r._mapping) for r in holds],
         "timeline": [dict(r._mapping) for r in timeline],
     }
@@ -146,3 +168,58 @@ def hold_queue(
 
 def _aged(hold: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**hold, "age_seconds": int((now - hold["opened_at"]).total_seconds())}
+
+
+def backorders_page(db: Database, sku: str | None, cursor: str | None, limit: int) -> Page:
+    """Lines of backordered orders with what is still to allocate, oldest order first."""
+    taken = func.coalesce(
+        func.sum(OrderAllocation.qty).filter(OrderAllocation.status != AllocationStatus.RELEASED),
+        0,
+    )
+    query = (
+        select(
+            OrderLine.id,
+            OrderLine.order_id,
+            Channel.code.label("channel"),
+            Order.external_id,
+            OrderLine.line_no,
+            Item.sku,
+            OrderLine.qty,
+            (OrderLine.qty - taken).label("open_qty"),
+            Order.created_at,
+            Channel.allocation_priority,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Channel, Channel.id == Order.channel_id)
+        .join(Item, Item.id == OrderLine.item_id)
+        .outerjoin(OrderAllocation, OrderAllocation.order_line_id == OrderLine.id)
+        .where(Order.status == OrderStatus.BACKORDERED)
+        .group_by(
+            OrderLine.id,
+            OrderLine.order_id,
+            Channel.code,
+            Order.external_id,
+            OrderLine.line_no,
+            Item.sku,
+            OrderLine.qty,
+            Order.created_at,
+            Channel.allocation_priority,
+        )
+        .having(OrderLine.qty - taken > 0)
+    )
+    if sku is not None:
+        query = query.where(Item.sku == sku)
+    query = keyset(query, OrderLine.id, cursor, limit)
+
+    def run(session: Session) -> Page:
+        rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r.id,))
+        now = utcnow()
+        return Page(
+            [
+                {**r._mapping, "age_seconds": int((now - r.created_at).total_seconds())}
+                for r in rows
+            ],
+            next_cursor,
+        )
+
+    return db.read(run)

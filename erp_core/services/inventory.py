@@ -64,6 +64,9 @@ class RelocateCommand:
     reference: str | None = None
 
 
+_NEW_RESERVATION = insert(RESERVATIONS).returning(RESERVATIONS.c.id)
+
+
 def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
     """Receive stock from outside (no from_status) or move it between statuses."""
     move = operator_move(cmd.from_status, cmd.to_status, cmd.qty, db.settings.max_move_qty)
@@ -132,70 +135,74 @@ def relocate_stock(db: Database, actor: str, cmd: RelocateCommand) -> list[dict[
 def reserve_stock(db: Database, actor: str, cmd: ReserveCommand) -> dict[str, Any]:
     """Promise free stock on the shelf to a reference; InsufficientStock if there is not enough."""
     check_qty(cmd.qty, db.settings.max_move_qty)
-    move = Move(StockStatus.AVAILABLE, StockStatus.RESERVED, cmd.qty)
 
     def work(conn: Connection) -> dict[str, Any]:
         place = stock_place(conn, cmd.sku, cmd.location, active=True)
-        now = utcnow()
-        reservation = {
-            "item_id": place.item_id,
-            "location_id": place.location_id,
-            "qty": cmd.qty,
-            "reference": cmd.reference,
-            "active": True,
-            "actor": actor,
-            "created_at": now,
-            "released_at": None,
-        }
-        reservation_id = conn.execute(
-            insert(RESERVATIONS).returning(RESERVATIONS.c.id), reservation
-        ).scalar_one()
-        record_move(
-            conn,
-            "inventory.reserve",
-            place,
-            move,
-            "reservation",
-            f"reservation:{reservation_id}",
-            actor,
-        )
-        return reservation_dict({**reservation, "id": reservation_id}, place)
+        return reserve(conn, actor, place, cmd.qty, cmd.reference)
 
     return db.transact_core(work)
 
 
 def release_reservation(db: Database, actor: str, reservation_id: int) -> dict[str, Any]:
     """Return a reservation's stock to free stock on the shelf."""
+    return db.transact_core(lambda conn: unreserve(conn, actor, reservation_id))
 
-    def work(conn: Connection) -> dict[str, Any]:
-        found = conn.execute(
-            select(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).with_for_update()
-        ).first()
-        if found is None:
-            raise NotFound(f"reservation {reservation_id} not found", id=reservation_id)
-        reservation = dict(found._mapping)
-        if not reservation["active"]:
-            raise IllegalTransition(
-                f"reservation {reservation_id} is already released", id=reservation_id
-            )
-        place = place_by_ids(conn, reservation["item_id"], reservation["location_id"])
-        move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, reservation["qty"])
-        record_move(
-            conn,
-            "inventory.unreserve",
-            place,
-            move,
-            "reservation_release",
-            f"reservation:{reservation_id}",
-            actor,
-        )
-        released = {"active": False, "released_at": utcnow()}
-        conn.execute(
-            update(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).values(released)
-        )
-        return reservation_dict(reservation | released, place)
 
-    return db.transact_core(work)
+def reserve(
+    conn: Connection, actor: str, place: StockPlace, qty: int, reference: str | None
+) -> dict[str, Any]:
+    """Inside a caller's transaction: a reservation and its available -> reserved move."""
+    now = utcnow()
+    reservation = {
+        "item_id": place.item_id,
+        "location_id": place.location_id,
+        "qty": qty,
+        "reference": reference,
+        "active": True,
+        "actor": actor,
+        "created_at": now,
+        "released_at": None,
+    }
+    reservation_id = conn.execute(_NEW_RESERVATION, reservation).scalar_one()
+    move = Move(StockStatus.AVAILABLE, StockStatus.RESERVED, qty)
+    record_move(
+        conn,
+        "inventory.reserve",
+        place,
+        move,
+        "reservation",
+        f"reservation:{reservation_id}",
+        actor,
+    )
+    return reservation_dict({**reservation, "id": reservation_id}, place)
+
+
+def unreserve(conn: Connection, actor: str, reservation_id: int) -> dict[str, Any]:
+    """Inside a caller's transaction: release a reservation back to free stock."""
+    found = conn.execute(
+        select(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).with_for_update()
+    ).first()
+    if found is None:
+        raise NotFound(f"reservation {reservation_id} not found", id=reservation_id)
+    reservation = dict(found._mapping)
+    if not reservation["active"]:
+        raise IllegalTransition(
+            f"reservation {reservation_id} is already released", id=reservation_id
+        )
+    place = place_by_ids(conn, reservation["item_id"], reservation["location_id"])
+    move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, reservation["qty"])
+    record_move(
+        conn,
+        "inventory.unreserve",
+        place,
+        move,
+        "reservation_release",
+        f"reservation:{reservation_id}",
+        actor,
+    )
+    released = {"active": False, "released_at": utcnow()}
+    conn.execute(update(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).values(released))
+    return reservation_dict(reservation | released, place)
 
 
 def record_move(

@@ -29,6 +29,7 @@ def policy_for(session: Session, channel_id: int) -> OrderPolicy:
         shipping_methods=frozenset(row.shipping_methods) if row.shipping_methods else None,
         anomaly_threshold=row.anomaly_threshold,
         hold_without_stock=row.hold_without_stock,
+        ship_partial=row.ship_partial,
     )
 
 
@@ -41,6 +42,7 @@ def policy_dict(channel: str, policy: OrderPolicy) -> dict[str, Any]:
         "shipping_methods": sorted(policy.shipping_methods) if policy.shipping_methods else None,
         "anomaly_threshold": policy.anomaly_threshold,
         "hold_without_stock": policy.hold_without_stock,
+        "ship_partial": policy.ship_partial,
     }
 
 
@@ -72,6 +74,7 @@ def set_order_policy(
         row.shipping_methods = sorted(methods) if methods else None
         row.anomaly_threshold = values.get("anomaly_threshold")
         row.hold_without_stock = bool(values.get("hold_without_stock", False))
+        row.ship_partial = bool(values.get("ship_partial", True))
         session.add(row)
         session.flush()
         after = policy_dict(channel.code, policy_for(session, channel.id))

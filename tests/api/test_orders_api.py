@@ -210,3 +210,39 @@ def test_bad_orders_get_a_4xx_and_write_nothing(
     reply = shop.post("/v1/orders", headers=admin, json=order(**change))
     assert (reply.status_code, reply.json()["code"]) == (status, code)
     assert everything(db) == before
+
+
+def test_release_reserves_and_cancel_gives_the_stock_back(
+    shop: TestClient, admin: H, key_for: KeyFor
+) -> None:
+    got = shop.post("/v1/orders", headers=admin, json=order()).json()
+    ops = key_for(Role.OPERATIONS)
+    warehouse = key_for(Role.WAREHOUSE)
+    refused = shop.post(f"/v1/orders/{got['id']}/release", headers=warehouse)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    released = shop.post(f"/v1/orders/{got['id']}/release", headers=ops).json()
+    assert released["status"] == "allocated"
+    assert [(a["sku"], a["location"], a["qty"]) for a in released["allocations"]] == [
+        ("SKU-1", "DC-1", 2)
+    ]
+    stock = shop.get("/v1/inventory", headers=admin, params={"sku": "SKU-1"}).json()["data"][0]
+    assert (stock["available"], stock["reserved"]) == (48, 2)
+    again = shop.post(f"/v1/orders/{got['id']}/release", headers=ops)
+    assert (again.status_code, again.json()["code"]) == (409, "illegal_transition")
+    cancelled = shop.post(
+        f"/v1/orders/{got['id']}/cancel", headers=ops, json={"comment": "duplicate order"}
+    ).json()
+    assert cancelled["status"] == "cancelled"
+    stock = shop.get("/v1/inventory", headers=admin, params={"sku": "SKU-1"}).json()["data"][0]
+    assert (stock["available"], stock["reserved"]) == (50, 0)
+
+
+def test_backorders_list_what_waits_for_stock(shop: TestClient, admin: H) -> None:
+    big = order(lines=[{"sku": "SKU-1", "qty": 70, "unit_price": "10.00"}])
+    got = shop.post("/v1/orders", headers=admin, json=big).json()
+    released = shop.post(f"/v1/orders/{got['id']}/release", headers=admin).json()
+    assert released["status"] == "backordered"
+    waiting = shop.get("/v1/backorders", headers=admin).json()["data"]
+    assert [(b["order_id"], b["sku"], b["qty"], b["open_qty"]) for b in waiting] == [
+        (got["id"], "SKU-1", 70, 20)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,11 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from api.composition import database
 from erp_core.domain.access import Role
+from erp_core.domain.orders import PaymentStatus
 from erp_core.queries.inventory import inventory_positions
 from erp_core.queries.master import list_records
 from erp_core.services import master_data as md
+from erp_core.services import orders as capture
 from erp_core.services.api_keys import authenticate
 from erp_core.settings import get_settings
 
@@ -164,3 +167,29 @@ def test_supplier_terms_are_kept_from_the_command_line(keel: Path) -> None:
     assert "MUG-1" in listed.output and "24" in listed.output
     bad = runner.invoke(app, ["suppliers", "add-item", "ACME", "sku=MUG-1", "unit_cost=1"])
     assert bad.exit_code == 1 and "lead_time_days_mean" in bad.output
+
+
+def test_release_run_releases_ready_orders(keel: Path) -> None:
+    runner.invoke(app, ["demo", "--no-serve"])
+    db = database()
+    sku = list_records(db, md.ITEMS, {}, None, None, 1).data[0]["sku"]
+    stocked_at = inventory_positions(db, sku, None, None, 10).data
+    assert stocked_at, "the demo stocks its first item"
+    cmd = capture.OrderCommand(
+        channel="WEB",
+        external_id="CLI-1",
+        lines=(capture.LineCommand(sku, 1, Decimal("9")),),
+        ship_to={
+            "name": "A",
+            "line1": "1 Way",
+            "city": "Lyon",
+            "postcode": "69001",
+            "country": "FR",
+        },
+        shipping_method="standard",
+        payment_status=PaymentStatus.CAPTURED,
+    )
+    capture.capture_order(db, "test", cmd, lambda detail: {"id": detail["id"]})
+    result = runner.invoke(app, ["release", "run"])
+    assert result.exit_code == 0 and "1 allocated" in result.output, result.output
+    assert "nothing to release" in runner.invoke(app, ["release", "run"]).output

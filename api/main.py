@@ -11,12 +11,14 @@ from api.composition import database_for, order_router
 from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
+    fulfillment,
     governance,
     health,
     holds,
     imports,
     inventory,
     master,
+    order_import,
     orders,
     release,
     supplier_items,
@@ -24,6 +26,7 @@ from api.routes import (
 from erp_core.settings import Settings, get_settings
 
 IMPORT_PREFIX = "/v1/imports/"
+ORDER_IMPORT_PATH = "/v1/orders/import"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,11 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in master.routers:
         app.include_router(router)
-    for module in (supplier_items, inventory, imports, orders, release, holds, governance):
+    for module in (
+        supplier_items,
+        inventory,
+        imports,
+        orders,
+        order_import,
+        release,
+        fulfillment,
+        holds,
+        governance,
+    ):
         app.include_router(module.router)
 
     def body_limit(path: str) -> int:
-        if path.startswith(IMPORT_PREFIX):
+        if path.startswith(IMPORT_PREFIX) or path == ORDER_IMPORT_PATH:
             return settings.max_import_bytes
         return settings.max_body_bytes
 

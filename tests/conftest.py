@@ -14,7 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.main import create_app
-from erp_core.adapters import order_tables  # noqa: F401  (registers the order tables)
+from erp_core.adapters import (  # noqa: F401  (register their tables)
+    fulfillment_tables,
+    order_tables,
+)
 from erp_core.adapters.database import Database
 from erp_core.adapters.migrations import upgrade
 from erp_core.adapters.tables import Base

@@ -142,9 +142,75 @@ class BackorderParams(PageParams):
     sku: Annotated[str, Field(max_length=64)] | None = None
 
 
+class ShippedLine(Input):
+    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class ShipmentCreate(Input):
+    location: Code
+    carrier: Annotated[str, Field(min_length=1, max_length=64)]
+    tracking: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    lines: Annotated[list[ShippedLine], Field(min_length=1, max_length=500)]
+
+
+class ShipmentPublic(BaseModel):
+    id: int
+    location: str
+    carrier: str
+    tracking: str | None
+    shipped_at: datetime
+    lines: list[dict[str, int]]
+
+
+class InvoicePublic(BaseModel):
+    id: int
+    shipment_id: int
+    issued_at: datetime
+    currency: str
+    goods: Decimal
+    discount: Decimal
+    tax: Decimal
+    shipping: Decimal
+    total: Decimal
+
+
+class PickLine(BaseModel):
+    order_id: int
+    channel: str
+    external_id: str
+    line_no: int
+    sku: str
+    name: str
+    qty: int
+
+
+class EventPublic(BaseModel):
+    id: int
+    event_id: str = Field(description="Deduplicate deliveries by this id")
+    kind: str
+    order_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class EventParams(Input):
+    after_id: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class EventAck(Input):
+    ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(min_length=1, max_length=500)
+    ]
+
+
 class OrderPublic(OrderSummary):
     lines: list[OrderLinePublic]
     allocations: list[AllocationPublic]
+    shipments: list[ShipmentPublic]
+    invoices: list[InvoicePublic]
     holds: list[HoldPublic]
     timeline: list[StatusChangePublic]
 

@@ -37,6 +37,8 @@ class Permission(StrEnum):
     HOLDS_RESOLVE = "holds:resolve"
     ORDERS_RELEASE = "orders:release"
     ORDERS_CANCEL = "orders:cancel"
+    ORDERS_SHIP = "orders:ship"
+    EVENTS_CONSUME = "events:consume"
 
 
 P = Permission
@@ -54,10 +56,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATIONS: frozenset(
         _EVERYONE
         | {P.LOCATIONS_WRITE, P.CHANNELS_WRITE, P.CUSTOMERS_READ, P.INVENTORY_MOVE}
-        | {P.INVENTORY_RESERVE, P.ORDERS_RELEASE}
+        | {P.INVENTORY_RESERVE, P.ORDERS_RELEASE, P.ORDERS_SHIP, P.EVENTS_CONSUME}
         | _ORDER_DESK
     ),
-    Role.WAREHOUSE: frozenset(_EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ}),
+    Role.WAREHOUSE: frozenset(
+        _EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ, P.ORDERS_SHIP}
+    ),
     Role.FINANCE: frozenset(
         _EVERYONE | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
     ),

@@ -37,20 +37,25 @@ class AllocationStatus(StrEnum):
 
 
 S = OrderStatus
-# Cancellation is possible until shipment; a partly shipped order is closed, not cancelled.
+# Cancellation is possible until shipment. An order whose last open quantity ships (or whose
+# unshipped rest is cancelled after a partial shipment) becomes shipped from wherever it was.
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RECEIVED: frozenset({S.READY, S.HELD, S.CANCELLED}),
     S.HELD: frozenset({S.READY, S.CANCELLED}),
     S.READY: frozenset({S.RELEASED, S.HELD, S.CANCELLED}),
     S.RELEASED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
-    S.ALLOCATED: frozenset({S.PICKED, S.BACKORDERED, S.CANCELLED}),
-    S.BACKORDERED: frozenset({S.ALLOCATED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.PICKED, S.BACKORDERED, S.SHIPPED, S.CANCELLED}),
+    S.BACKORDERED: frozenset({S.ALLOCATED, S.SHIPPED, S.CANCELLED}),
     S.PICKED: frozenset({S.SHIPPED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.INVOICED}),
     S.INVOICED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
+
+
+# What the customer hears about (through the outbox): confirmation, delays, shipping, cancels.
+CUSTOMER_FACING = frozenset({S.READY, S.BACKORDERED, S.SHIPPED, S.CANCELLED})
 
 
 def check_transition(order_ref: str, current: OrderStatus, target: OrderStatus) -> None:

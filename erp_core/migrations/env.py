@@ -7,7 +7,10 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import create_engine
 
-from erp_core.adapters import order_tables  # noqa: F401  (registers the order tables)
+from erp_core.adapters import (  # noqa: F401  (register their tables)
+    fulfillment_tables,
+    order_tables,
+)
 from erp_core.adapters.tables import Base, UtcDateTime
 
 config = context.config

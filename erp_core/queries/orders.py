@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
+from erp_core.adapters.fulfillment_tables import Invoice, Shipment, ShipmentLine
 from erp_core.adapters.order_tables import (
     Hold,
     Order,
@@ -21,6 +22,23 @@ from erp_core.domain.errors import NotFound
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.queries.pages import Page, keyset, page_of
+from erp_core.services.lookup import by_code
+
+# What of an order line is neither reserved for it nor shipped: what it still waits for.
+_ALLOCATED = (
+    select(func.coalesce(func.sum(OrderAllocation.qty), 0))
+    .where(
+        OrderAllocation.order_line_id == OrderLine.id,
+        OrderAllocation.status == AllocationStatus.ACTIVE,
+    )
+    .scalar_subquery()
+)
+_SHIPPED = (
+    select(func.coalesce(func.sum(ShipmentLine.qty), 0))
+    .where(ShipmentLine.order_line_id == OrderLine.id)
+    .scalar_subquery()
+)
+OPEN_QTY = (OrderLine.qty - _ALLOCATED - _SHIPPED).label("open_qty")
 
 _ORDER = (
     select(
@@ -113,9 +131,89 @@ def order_detail(session: Session, order_id: int) -> dict[str, Any]:
         **row._mapping,
         "lines": [dict(r._mapping) for r in lines],
         "allocations": [dict(r._mapping) for r in allocations],
+        "shipments": _shipments(session, order_id),
+        "invoices": [
+            dict(r._mapping)
+            for r in session.execute(
+                select(
+                    Invoice.id,
+                    Invoice.shipment_id,
+                    Invoice.issued_at,
+                    Invoice.currency,
+                    Invoice.goods,
+                    Invoice.discount,
+                    Invoice.tax,
+                    Invoice.shipping,
+                    Invoice.total,
+                )
+                .where(Invoice.order_id == order_id)
+                .order_by(Invoice.id)
+            )
+        ],
         "holds": [dict(r._mapping) for r in holds],
         "timeline": [dict(r._mapping) for r in timeline],
     }
+
+
+def _shipments(session: Session, order_id: int) -> list[dict[str, Any]]:
+    shipments = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(
+                Shipment.id,
+                Location.code.label("location"),
+                Shipment.carrier,
+                Shipment.tracking,
+                Shipment.shipped_at,
+            )
+            .join(Location, Location.id == Shipment.location_id)
+            .where(Shipment.order_id == order_id)
+            .order_by(Shipment.id)
+        )
+    ]
+    lines = session.execute(
+        select(ShipmentLine.shipment_id, OrderLine.line_no, ShipmentLine.qty)
+        .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(ShipmentLine.id)
+    )
+    by_shipment: dict[int, list[dict[str, int]]] = {s["id"]: [] for s in shipments}
+    for shipment_id, line_no, qty in lines:
+        by_shipment[shipment_id].append({"line_no": line_no, "qty": qty})
+    return [{**s, "lines": by_shipment[s["id"]]} for s in shipments]
+
+
+def pick_list(db: Database, location: str) -> list[dict[str, Any]]:
+    """What to pick at a location: active allocations of orders not yet shipped, oldest first."""
+
+    def run(session: Session) -> list[dict[str, Any]]:
+        found = by_code(session, Location, location)
+        rows = session.execute(
+            select(
+                Order.id.label("order_id"),
+                Channel.code.label("channel"),
+                Order.external_id,
+                OrderLine.line_no,
+                Item.sku,
+                Item.name,
+                func.sum(OrderAllocation.qty).label("qty"),
+            )
+            .join(OrderLine, OrderLine.id == OrderAllocation.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .join(Channel, Channel.id == Order.channel_id)
+            .join(Item, Item.id == OrderLine.item_id)
+            .where(
+                OrderAllocation.location_id == found.id,
+                OrderAllocation.status == AllocationStatus.ACTIVE,
+            )
+            .group_by(
+                Order.id, Channel.code, Order.external_id, OrderLine.line_no, Item.sku, Item.name
+            )
+            .order_by(Order.id, OrderLine.line_no)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    return db.read(run)
 
 
 def get_order(db: Database, order_id: int) -> dict[str, Any]:
@@ -171,11 +269,7 @@ def _aged(hold: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def backorders_page(db: Database, sku: str | None, cursor: str | None, limit: int) -> Page:
-    """Lines of backordered orders with what is still to allocate, oldest order first."""
-    taken = func.coalesce(
-        func.sum(OrderAllocation.qty).filter(OrderAllocation.status != AllocationStatus.RELEASED),
-        0,
-    )
+    """Lines of backordered orders with what is still to allocate, oldest first."""
     query = (
         select(
             OrderLine.id,
@@ -185,27 +279,14 @@ def backorders_page(db: Database, sku: str | None, cursor: str | None, limit: in
             OrderLine.line_no,
             Item.sku,
             OrderLine.qty,
-            (OrderLine.qty - taken).label("open_qty"),
+            OPEN_QTY,
             Order.created_at,
             Channel.allocation_priority,
         )
         .join(Order, Order.id == OrderLine.order_id)
         .join(Channel, Channel.id == Order.channel_id)
         .join(Item, Item.id == OrderLine.item_id)
-        .outerjoin(OrderAllocation, OrderAllocation.order_line_id == OrderLine.id)
-        .where(Order.status == OrderStatus.BACKORDERED)
-        .group_by(
-            OrderLine.id,
-            OrderLine.order_id,
-            Channel.code,
-            Order.external_id,
-            OrderLine.line_no,
-            Item.sku,
-            OrderLine.qty,
-            Order.created_at,
-            Channel.allocation_priority,
-        )
-        .having(OrderLine.qty - taken > 0)
+        .where(Order.status == OrderStatus.BACKORDERED, OrderLine.qty - _ALLOCATED - _SHIPPED > 0)
     )
     if sku is not None:
         query = query.where(Item.sku == sku)

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.order_tables import Order, OrderStatusChange
 from erp_core.adapters.tables import utcnow
-from erp_core.domain.orders import OrderStatus, check_transition
+from erp_core.domain.orders import CUSTOMER_FACING, OrderStatus, check_transition
+from erp_core.services import outbox
 
 
 def record_receipt(session: Session, order: Order, actor: str) -> None:
@@ -43,3 +44,16 @@ def _stamp(
             note=note[:500] if note else None,
         )
     )
+    if target in CUSTOMER_FACING:
+        outbox.emit(
+            session,
+            f"order.{target.value}",
+            order.id,
+            {
+                "order_id": order.id,
+                "external_id": order.external_id,
+                "status": target,
+                "at": now,
+                "note": note,
+            },
+        )

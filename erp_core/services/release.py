@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
+from erp_core.adapters.fulfillment_tables import ShipmentLine
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
 from erp_core.adapters.tables import Channel, utcnow
 from erp_core.domain.errors import IllegalTransition, NotFound
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.routing import Assignment, RouteLine, Router, RouteRequest, StockOption
-from erp_core.queries.orders import order_detail
+from erp_core.queries.orders import OPEN_QTY, order_detail
 from erp_core.services import audit
 from erp_core.services.inventory import reserve, unreserve
 from erp_core.services.lookup import place_by_ids
@@ -66,11 +67,17 @@ def release_order(db: Database, actor: str, order_id: int, router: Router) -> di
 
 
 def cancel_order(db: Database, actor: str, order_id: int, comment: str) -> dict[str, Any]:
-    """Cancel before shipment: reservations go back to free stock, open holds close."""
+    """Cancel what has not shipped: reservations go back to free stock, open holds close. An
+    order with nothing shipped is cancelled; one partly shipped ends invoiced for what shipped."""
 
     def work(session: Session) -> dict[str, Any]:
         order = _locked_order(session, order_id)
-        change_status(session, order, OrderStatus.CANCELLED, actor, comment)
+        if _anything_shipped(session, order.id):
+            # The shipped part stands (and is invoiced); only the rest is cancelled.
+            change_status(session, order, OrderStatus.SHIPPED, actor, comment)
+            change_status(session, order, OrderStatus.INVOICED, actor)
+        else:
+            change_status(session, order, OrderStatus.CANCELLED, actor, comment)
         conn = session.connection()
         for allocation in _active_allocations(session, order.id):
             unreserve(conn, actor, allocation.reservation_id)
@@ -110,6 +117,16 @@ def releasable_orders(db: Database, limit: int) -> list[int]:
     return db.read(lambda session: list(session.scalars(query)))
 
 
+def _anything_shipped(session: Session, order_id: int) -> bool:
+    shipped = session.scalar(
+        select(func.count())
+        .select_from(ShipmentLine)
+        .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
+        .where(OrderLine.order_id == order_id)
+    )
+    return bool(shipped)
+
+
 def _locked_order(session: Session, order_id: int) -> Order:
     order = session.get(Order, order_id, with_for_update=True)
     if order is None:
@@ -118,16 +135,10 @@ def _locked_order(session: Session, order_id: int) -> Order:
 
 
 def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, int]]:
-    """line id -> (item id, qty not yet allocated or shipped)."""
-    taken = func.coalesce(
-        func.sum(OrderAllocation.qty).filter(OrderAllocation.status != AllocationStatus.RELEASED),
-        0,
-    )
+    """line id -> (item id, qty neither reserved for the line nor shipped)."""
     rows = session.execute(
-        select(OrderLine.id, OrderLine.item_id, OrderLine.qty - taken)
-        .outerjoin(OrderAllocation, OrderAllocation.order_line_id == OrderLine.id)
+        select(OrderLine.id, OrderLine.item_id, OPEN_QTY)
         .where(OrderLine.order_id == order_id)
-        .group_by(OrderLine.id, OrderLine.item_id, OrderLine.qty)
         .order_by(OrderLine.line_no)
     )
     return {line_id: (item_id, int(left)) for line_id, item_id, left in rows if left > 0}

@@ -7,7 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from erp_core.adapters import order_tables  # noqa: F401  (registers the order tables)
+from erp_core.adapters import (  # noqa: F401  (register their tables)
+    fulfillment_tables,
+    order_tables,
+)
 from erp_core.adapters.migrations import alembic_config, upgrade
 from erp_core.adapters.tables import Base
 from erp_core.settings import Settings

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from api.csv_import import run_import
 from api.deps import Db, require
+from api.routes.inventory import allocate_backorders_after
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.errors import InvalidInput
 
@@ -47,5 +48,9 @@ def import_stock(
     who: Annotated[Principal, Depends(require(Permission.INVENTORY_ADJUST))],
     text: Annotated[str, Depends(_csv_text)],
     db: Db,
+    request: Request,
+    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
-    return asdict(run_import(db, who.actor, text, "stock"))
+    report = run_import(db, who.actor, text, "stock")
+    allocate_backorders_after(tasks, request, db, who, *report.skus)
+    return asdict(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
 from api.schemas.common import Page
@@ -19,10 +19,13 @@ from api.schemas.inventory import (
     ReservationCreate,
     ReservationPublic,
 )
+from erp_core.adapters.database import Database
 from erp_core.domain.access import Permission, Principal
+from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions, ledger_page
 from erp_core.queries.pages import INT64_MAX
 from erp_core.services import inventory as inv
+from erp_core.services.backorders import allocate_arrivals
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
@@ -37,8 +40,13 @@ Reserver = Annotated[Principal, Depends(require(Permission.INVENTORY_RESERVE))]
     response_model=MovePublic,
     summary="Receive stock (no from_status) or move it between statuses",
 )
-def post_move(body: MoveCreate, db: Db, who: Mover) -> Any:
-    return inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump()))
+def post_move(
+    body: MoveCreate, request: Request, tasks: BackgroundTasks, db: Db, who: Mover
+) -> Any:
+    moved = inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump()))
+    if body.to_status == StockStatus.AVAILABLE:
+        allocate_backorders_after(tasks, request, db, who, body.sku)
+    return moved
 
 
 @router.post(
@@ -47,8 +55,13 @@ def post_move(body: MoveCreate, db: Db, who: Mover) -> Any:
     response_model=list[MovePublic],
     summary="Move stock to another location at once: one line out, one line in",
 )
-def post_relocation(body: RelocationCreate, db: Db, who: Mover) -> Any:
-    return inv.relocate_stock(db, who.actor, inv.RelocateCommand(**body.model_dump()))
+def post_relocation(
+    body: RelocationCreate, request: Request, tasks: BackgroundTasks, db: Db, who: Mover
+) -> Any:
+    moved = inv.relocate_stock(db, who.actor, inv.RelocateCommand(**body.model_dump()))
+    if body.status == StockStatus.AVAILABLE:
+        allocate_backorders_after(tasks, request, db, who, body.sku)
+    return moved
 
 
 @router.post(
@@ -57,8 +70,20 @@ def post_relocation(body: RelocationCreate, db: Db, who: Mover) -> Any:
     response_model=MovePublic,
     summary="Correct a bucket to a counted quantity or by a delta, with a reason",
 )
-def post_adjustment(body: AdjustmentCreate, db: Db, who: Adjuster) -> Any:
-    return inv.adjust_stock(db, who.actor, inv.AdjustCommand(**body.model_dump()))
+def post_adjustment(
+    body: AdjustmentCreate, request: Request, tasks: BackgroundTasks, db: Db, who: Adjuster
+) -> Any:
+    moved = inv.adjust_stock(db, who.actor, inv.AdjustCommand(**body.model_dump()))
+    if moved["to_status"] == StockStatus.AVAILABLE:
+        allocate_backorders_after(tasks, request, db, who, body.sku)
+    return moved
+
+
+def allocate_backorders_after(
+    tasks: BackgroundTasks, request: Request, db: Database, who: Principal, *skus: str
+) -> None:
+    """Stock arrived: once the reply is sent, orders waiting for it are allocated."""
+    tasks.add_task(allocate_arrivals, db, who.actor, skus, request.app.state.router)
 
 
 @router.post(

@@ -38,6 +38,7 @@ class ImportReport:
     unchanged: int = 0
     units_received: int = 0
     rejected: list[RowProblem] = field(default_factory=list)
+    skus: list[str] = field(default_factory=list)
 
 
 def import_items(
@@ -94,6 +95,7 @@ def import_stock(
                 continue
             report.created += 1
             report.units_received += values["qty"]
+            report.skus.append(values["sku"])
         return _all_or_nothing(report)
 
     return db.transact_core(work)

@@ -246,3 +246,35 @@ def test_backorders_list_what_waits_for_stock(shop: TestClient, admin: H) -> Non
     assert [(b["order_id"], b["sku"], b["qty"], b["open_qty"]) for b in waiting] == [
         (got["id"], "SKU-1", 70, 20)
     ]
+
+
+def test_stock_arriving_goes_to_the_waiting_order_of_the_higher_priority_channel(
+    shop: TestClient, admin: H
+) -> None:
+    shop.post(
+        "/v1/channels",
+        headers=admin,
+        json={"code": "B2B", "name": "B2B", "kind": "b2b_portal", "allocation_priority": 1},
+    )
+    web = shop.post(
+        "/v1/orders",
+        headers=admin,
+        json=order("W-1", lines=[{"sku": "SKU-1", "qty": 60, "unit_price": "9"}]),
+    ).json()
+    b2b = shop.post(
+        "/v1/orders",
+        headers=admin,
+        json=order("B-1", channel="B2B", lines=[{"sku": "SKU-1", "qty": 30, "unit_price": "9"}]),
+    ).json()
+    for placed in (web, b2b):
+        released = shop.post(f"/v1/orders/{placed['id']}/release", headers=admin).json()
+        assert released["status"] == "backordered"
+    shop.post(
+        "/v1/inventory/moves",
+        headers=admin,
+        json={"sku": "SKU-1", "location": "DC-1", "qty": 30, "to_status": "available"},
+    )
+    assert shop.get(f"/v1/orders/{b2b['id']}", headers=admin).json()["status"] == "allocated"
+    assert shop.get(f"/v1/orders/{web['id']}", headers=admin).json()["status"] == "backordered"
+    waiting = shop.get("/v1/backorders", headers=admin).json()["data"]
+    assert [(b["external_id"], b["open_qty"]) for b in waiting] == [("W-1", 10)]

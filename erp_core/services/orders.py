@@ -185,6 +185,7 @@ def _validate(
     scorer: OrderScorer | None,
 ) -> None:
     """Ready when every check passes, else held with one hold per failed check."""
+    policy = policy_for(session, order.channel_id)
     facts = OrderFacts(
         ship_to=cmd.ship_to,
         payment=cmd.payment_status,
@@ -193,10 +194,11 @@ def _validate(
         restricted_regions={
             sku: i.restricted_regions for sku, i in items.items() if i.restricted_regions
         },
-        short_skus=_short_skus(session, cmd, items),
+        # Only worth a stock query when the channel holds orders it cannot fill.
+        short_skus=_short_skus(session, cmd, items) if policy.hold_without_stock else [],
         anomaly=scorer.score(_scoring_view(cmd, amounts)) if scorer is not None else None,
     )
-    findings = failed_checks(facts, policy_for(session, order.channel_id))
+    findings = failed_checks(facts, policy)
     if not findings:
         change_status(session, order, OrderStatus.READY, actor, "passed every check")
         return

@@ -278,3 +278,12 @@ def test_stock_arriving_goes_to_the_waiting_order_of_the_higher_priority_channel
     assert shop.get(f"/v1/orders/{web['id']}", headers=admin).json()["status"] == "backordered"
     waiting = shop.get("/v1/backorders", headers=admin).json()["data"]
     assert [(b["external_id"], b["open_qty"]) for b in waiting] == [("W-1", 10)]
+
+
+def test_a_channel_can_hold_orders_it_has_no_stock_for(shop: TestClient, admin: H) -> None:
+    shop.put("/v1/channels/WEB/order-policy", headers=admin, json={"hold_without_stock": True})
+    short = order(lines=[{"sku": "SKU-1", "qty": 51, "unit_price": "9"}])
+    got = shop.post("/v1/orders", headers=admin, json=short).json()
+    assert [(h["reason"], h["details"]) for h in got["holds"]] == [("stock", {"skus": ["SKU-1"]})]
+    fits = shop.post("/v1/orders", headers=admin, json=order("WEB-2")).json()
+    assert fits["status"] == "ready"

@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.key_cache import KeyCache
 from erp_core.adapters.database import Database
 from erp_core.domain.access import Permission, Principal
-from erp_core.domain.errors import NotAuthenticated, PermissionDenied
+from erp_core.domain.errors import InvalidInput, NotAuthenticated, PermissionDenied
 
 
 def get_database(request: Request) -> Database:
@@ -64,3 +64,14 @@ def require(permission: Permission) -> Callable[..., Principal]:
 def page_limit(db: Database, limit: int | None) -> int:
     """Lists are capped by settings whatever the caller asks for."""
     return min(limit or db.settings.page_size_default, db.settings.page_size_max)
+
+
+async def body_text(request: Request) -> str:
+    """The raw request body as text, for routes that take files (CSV, flat reports)."""
+    try:
+        return (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text") from None
+
+
+BodyText = Annotated[str, Depends(body_text)]

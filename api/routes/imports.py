@@ -8,22 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from api.csv_import import run_import
-from api.deps import Db, require
+from api.deps import BodyText, Db, require
 from api.routes.inventory import allocate_backorders_after
 from erp_core.domain.access import Permission, Principal
-from erp_core.domain.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 _CSV_BODY = {
     "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
 }
-
-
-async def _csv_text(request: Request) -> str:
-    try:
-        return (await request.body()).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text") from None
 
 
 @router.post(
@@ -33,7 +25,7 @@ async def _csv_text(request: Request) -> str:
 )
 def import_items(
     who: Annotated[Principal, Depends(require(Permission.ITEMS_WRITE))],
-    text: Annotated[str, Depends(_csv_text)],
+    text: BodyText,
     db: Db,
 ) -> dict[str, Any]:
     return asdict(run_import(db, who.actor, text, "items"))
@@ -46,7 +38,7 @@ def import_items(
 )
 def import_stock(
     who: Annotated[Principal, Depends(require(Permission.INVENTORY_ADJUST))],
-    text: Annotated[str, Depends(_csv_text)],
+    text: BodyText,
     db: Db,
     request: Request,
     tasks: BackgroundTasks,

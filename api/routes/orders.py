@@ -67,7 +67,7 @@ def post_order(
     captured = capture.capture_order(
         db,
         who.actor,
-        _command(body),
+        order_command(body),
         render_order,
         scorer=request.app.state.order_scorer,
         idempotency_scope=scope,
@@ -109,7 +109,7 @@ def replace_policy(code: str, body: OrderPolicyBody, db: Db, who: PolicyWriter) 
     return order_policies.set_order_policy(db, who.actor, code, body.model_dump())
 
 
-def _command(body: OrderCreate) -> capture.OrderCommand:
+def order_command(body: OrderCreate) -> capture.OrderCommand:
     customer = body.customer
     return capture.OrderCommand(
         channel=body.channel,

@@ -1,0 +1,1 @@
+"""Channel payload adapters: each turns one channel's order shape into OrderCreate bodies."""

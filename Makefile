@@ -28,3 +28,4 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/orders.py

@@ -28,36 +28,24 @@ It is skipped with a note when the server cannot be reached.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
+import functools
 import random
-import socket
-import statistics
-import sys
-import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+import support
 from fastapi import FastAPI
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
-from sqlalchemy import Connection, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, insert, select
+from support import ACTOR, Latency, log
 
-from api.main import create_app
 from erp_core.adapters.database import Database
-from erp_core.adapters.migrations import upgrade
 from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.domain.access import Role
 from erp_core.domain.master import LocationKind
@@ -66,11 +54,8 @@ from erp_core.queries.ledger_check import ledger_discrepancies
 from erp_core.services import api_keys
 from erp_core.services.inventory import MoveCommand, move_stock
 from erp_core.services.master_data import ITEMS, LOCATIONS, create_record
-from erp_core.settings import Settings
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "keel_bench"
-ACTOR = "bench"
 WRITERS = 8
 WARMUP_REQUESTS = 100
 BENCH_ITEMS = 4
@@ -85,15 +70,6 @@ CYCLE: tuple[tuple[StockStatus | None, StockStatus, int, str], ...] = (
     (StockStatus.AVAILABLE, StockStatus.DAMAGED, 3, "damaged"),
     (StockStatus.DAMAGED, StockStatus.AVAILABLE, 3, "repaired"),
 )
-
-console = Console(width=None if sys.stdout.isatty() else 120)
-log = logging.getLogger("keel.bench")
-
-
-@dataclass(frozen=True)
-class Latency:
-    p50_ms: float
-    p99_ms: float
 
 
 @dataclass(frozen=True)
@@ -114,60 +90,6 @@ class Options:
     locations: int
     requests: int
     pg_url: str
-
-
-# --- databases ------------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    """A migrated SQLite file in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="keel-bench-") as directory:
-        url = f"sqlite:///{Path(directory) / 'keel.db'}"
-        log.info("sqlite: migrating %s", url)
-        upgrade(url)
-        yield url
-
-
-def postgres_unreachable(server_url: str) -> str | None:
-    """Why the PostgreSQL server cannot be used, or None if it answers."""
-    engine = create_engine(
-        make_url(server_url).set(database="postgres"), connect_args={"connect_timeout": 3}
-    )
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return None
-    except OperationalError as error:
-        return str(error.orig).strip().splitlines()[0]
-    finally:
-        engine.dispose()
-
-
-def _recreate_database(server_url: str, name: str, create: bool) -> None:
-    admin = create_engine(
-        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            if create:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh, migrated `keel_bench` database on the server of `server_url`, dropped after."""
-    url = make_url(server_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    log.info("postgres: creating database %s", BENCH_DATABASE)
-    _recreate_database(server_url, BENCH_DATABASE, create=True)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        _recreate_database(server_url, BENCH_DATABASE, create=False)
 
 
 # --- bulk load ------------------------------------------------------------------------------
@@ -305,40 +227,6 @@ def moves_per_second_concurrent(
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _bound_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run `app` under uvicorn on a free local port in a background thread; its base URL."""
-    sock = _bound_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-def percentiles(samples: Sequence[float]) -> Latency:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return Latency(p50_ms=cuts[49] * 1000, p99_ms=cuts[98] * 1000)
-
-
 def measure_reads(
     get: Callable[[str], httpx.Response], skus: Sequence[str], requests: int, expected: int
 ) -> Latency:
@@ -352,7 +240,7 @@ def measure_reads(
         response = get(sku)
         samples.append(time.perf_counter() - started)
         response.raise_for_status()
-    return percentiles(samples)
+    return support.percentiles(samples)
 
 
 def _check_position(response: httpx.Response, expected: int) -> None:
@@ -366,7 +254,7 @@ def http_latency(
     app: FastAPI, key: str, skus: Sequence[str], requests: int, expected: int
 ) -> Latency:
     headers = {"X-API-Key": key}
-    with serve(app) as base_url, httpx.Client(base_url=base_url, headers=headers) as client:
+    with support.serve(app) as base_url, httpx.Client(base_url=base_url, headers=headers) as client:
         latency = measure_reads(
             lambda sku: client.get("/v1/inventory", params={"sku": sku}), skus, requests, expected
         )
@@ -402,10 +290,7 @@ def ledger_consistent(db: Database) -> bool:
 
 
 def bench_backend(name: str, url: str, options: Options) -> Result:
-    settings = Settings(database_url=url)
-    db = Database(settings)
-    app = create_app(settings)
-    try:
+    with support.database_and_app(url) as (db, app):
         skus = catalogue_skus(options.skus)
         load_catalogue(db, skus, options.locations, random.Random(SEED))
         pairs = create_move_targets(db)
@@ -417,60 +302,36 @@ def bench_backend(name: str, url: str, options: Options) -> Result:
         consistent = ledger_consistent(db)
         log.info("%s: ledger consistent: %s", name, consistent)
         return Result(name, single, concurrent, http, in_process, consistent)
-    finally:
-        app.state.database.dispose()
-        db.dispose()
-
-
-def run_sqlite(options: Options) -> Result:
-    with sqlite_database() as url:
-        return bench_backend("sqlite", url, options)
-
-
-def run_postgres(options: Options) -> Result | None:
-    reason = postgres_unreachable(options.pg_url)
-    if reason is not None:
-        console.print(f"[yellow]PostgreSQL skipped: cannot reach the server ({reason})[/]")
-        return None
-    with postgres_database(options.pg_url) as url:
-        return bench_backend("postgres", url, options)
 
 
 # --- report ---------------------------------------------------------------------------------
 
 
-def _mark(value: str, met: bool | None) -> str:
-    if met is None:
-        return value
-    return f"{value} [green]✓[/]" if met else f"{value} [red]✗[/]"
-
-
 def results_table(results: Sequence[Result]) -> Table:
-    table = Table(
-        title="Keel ledger benchmark",
-        caption=f"GET: HTTP over uvicorn on 127.0.0.1, keep-alive. TestClient: in-process, no "
+    table = support.results_grid(
+        "Keel ledger benchmark",
+        f"GET: HTTP over uvicorn on 127.0.0.1, keep-alive. TestClient: in-process, no "
         f"socket.\nTargets: >= {TARGET_MOVES_PER_S:,} moves/s single writer on SQLite; "
         f"GET p99 < {TARGET_P99_MS:g} ms.",
+        (
+            "backend",
+            "moves/s single",
+            f"moves/s {WRITERS} writers",
+            "GET p50 ms",
+            "GET p99 ms",
+            "TestClient p50 ms",
+            "TestClient p99 ms",
+            "ledger consistent",
+        ),
     )
-    for column in (
-        "backend",
-        "moves/s single",
-        f"moves/s {WRITERS} writers",
-        "GET p50 ms",
-        "GET p99 ms",
-        "TestClient p50 ms",
-        "TestClient p99 ms",
-        "ledger consistent",
-    ):
-        table.add_column(column, justify="left" if column == "backend" else "right")
     for r in results:
         single_target = r.moves_single >= TARGET_MOVES_PER_S if r.backend == "sqlite" else None
         table.add_row(
             r.backend,
-            _mark(f"{r.moves_single:,.0f}", single_target),
+            support.mark(f"{r.moves_single:,.0f}", single_target),
             f"{r.moves_concurrent:,.0f}",
             f"{r.http.p50_ms:.2f}",
-            _mark(f"{r.http.p99_ms:.2f}", r.http.p99_ms < TARGET_P99_MS),
+            support.mark(f"{r.http.p99_ms:.2f}", r.http.p99_ms < TARGET_P99_MS),
             f"{r.in_process.p50_ms:.2f}",
             f"{r.in_process.p99_ms:.2f}",
             "yes" if r.consistent else "[red]NO[/]",
@@ -481,46 +342,22 @@ def results_table(results: Sequence[Result]) -> Table:
 # --- entry point ----------------------------------------------------------------------------
 
 
-def parse_options(argv: Sequence[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
+def _own_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--moves", type=int, default=3000, help="moves per writer phase")
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--locations", type=int, default=5)
     parser.add_argument("--requests", type=int, default=2000, help="timed GETs per client")
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get("KEEL_TEST_PG_URL", DEFAULT_PG_URL),
-        help="PostgreSQL server to use (a database keel_bench is created on it)",
-    )
-    args = parser.parse_args(argv)
+
+
+def parse_options(argv: Sequence[str] | None = None) -> Options:
+    args = support.parse_args(__doc__, BENCH_DATABASE, _own_options, argv)
     return Options(args.backend, args.moves, args.skus, args.locations, args.requests, args.pg_url)
-
-
-def configure_logging() -> None:
-    # Configured before create_app, so its basicConfig(INFO) is a no-op and neither alembic nor
-    # the app logs per migration or request; only the benchmark's own progress lines show.
-    handler = RichHandler(console=console, show_path=False)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
-    log.setLevel(logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_options(argv)
-    configure_logging()
-    started = time.perf_counter()
-    results: list[Result] = []
-    if options.backend in ("sqlite", "all"):
-        results.append(run_sqlite(options))
-    if options.backend in ("postgres", "all"):
-        result = run_postgres(options)
-        if result is not None:
-            results.append(result)
-    if results:
-        console.print(results_table(results))
-    else:
-        console.print("no backend was benchmarked")
-    console.print(f"total time {time.perf_counter() - started:.1f} s")
+    bench = functools.partial(bench_backend, options=options)
+    support.run_benchmark(options.backend, options.pg_url, BENCH_DATABASE, bench, results_table)
 
 
 if __name__ == "__main__":

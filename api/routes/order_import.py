@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import from_json
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
 from api.channel_formats import amazon, b2b_csv, shopify
 from api.deps import BodyText, Db, require
@@ -197,8 +198,8 @@ def _import(
     )
 
 
-def _order_id(detail: dict[str, Any]) -> dict[str, Any]:
-    return {"id": detail["id"]}
+def _order_id(_: Session, order_id: int) -> dict[str, Any]:
+    return {"id": order_id}
 
 
 def _rejected(ref: str, external_id: Any, code: str, message: str) -> ImportedOrder:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from api.deps import Db, page_limit, require
 from api.schemas.common import Page
@@ -19,7 +20,7 @@ from api.schemas.orders import (
     OrderSummary,
 )
 from erp_core.domain.access import Permission, Principal
-from erp_core.queries.orders import get_order, orders_page
+from erp_core.queries.orders import get_order, order_detail, orders_page
 from erp_core.queries.pages import INT64_MAX
 from erp_core.services import idempotency, order_policies
 from erp_core.services import orders as capture
@@ -40,8 +41,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def render_order(detail: dict[str, Any]) -> dict[str, Any]:
-    return OrderPublic.model_validate(detail).model_dump(mode="json")
+def render_order(session: Session, order_id: int) -> dict[str, Any]:
+    return OrderPublic.model_validate(order_detail(session, order_id)).model_dump(mode="json")
 
 
 @router.post(

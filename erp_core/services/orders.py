@@ -29,14 +29,15 @@ from erp_core.domain.order_rules import (
 )
 from erp_core.domain.orders import LineAmounts, OrderAmounts, OrderStatus, PaymentStatus
 from erp_core.domain.stock import StockStatus
-from erp_core.queries.orders import order_detail
 from erp_core.services import audit, idempotency
 from erp_core.services import master_data as md
 from erp_core.services.lookup import active_by_code
 from erp_core.services.order_lifecycle import change_status, record_receipt
 from erp_core.services.order_policies import policy_for
 
-Render = Callable[[dict[str, Any]], dict[str, Any]]
+# The reply for a captured order, built inside the capture transaction from its id: a full
+# order for the API, just the id for a batch import that does not need more.
+Reply = Callable[[Session, int], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def capture_order(
     db: Database,
     actor: str,
     cmd: OrderCommand,
-    render: Render,
+    reply: Reply,
     scorer: OrderScorer | None = None,
     idempotency_scope: tuple[str, str] | None = None,
 ) -> Captured:
@@ -97,7 +98,7 @@ def capture_order(
         replay = idempotency.replayed(session, idempotency_scope)
         if replay is not None:
             return Captured(*replay)
-        captured = _capture(session, actor, cmd, render, scorer)
+        captured = _capture(session, actor, cmd, reply, scorer)
         idempotency.remember(session, idempotency_scope, captured.status_code, captured.body)
         return captured
 
@@ -110,14 +111,14 @@ def capture_order(
 
 
 def _capture(
-    session: Session, actor: str, cmd: OrderCommand, render: Render, scorer: OrderScorer | None
+    session: Session, actor: str, cmd: OrderCommand, reply: Reply, scorer: OrderScorer | None
 ) -> Captured:
     channel = active_by_code(session, Channel, cmd.channel)
     existing = session.scalar(
         select(Order.id).where(Order.channel_id == channel.id, Order.external_id == cmd.external_id)
     )
     if existing is not None:
-        return Captured(200, render(order_detail(session, existing)))
+        return Captured(200, reply(session, existing))
     items = _items(session, [line.sku for line in cmd.lines])
     amounts = OrderAmounts(
         tuple(
@@ -162,7 +163,6 @@ def _capture(
     )
     _validate(session, actor, order, cmd, amounts, items, scorer)
     session.flush()
-    body = order_detail(session, order.id)
     audit.record(
         session.connection(),
         actor=actor,
@@ -172,7 +172,7 @@ def _capture(
         before=None,
         after={"id": order.id, "status": order.status, "total": order.total},
     )
-    return Captured(201, render(body))
+    return Captured(201, reply(session, order.id))
 
 
 def _validate(

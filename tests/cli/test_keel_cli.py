@@ -189,7 +189,7 @@ def test_release_run_releases_ready_orders(keel: Path) -> None:
         shipping_method="standard",
         payment_status=PaymentStatus.CAPTURED,
     )
-    capture.capture_order(db, "test", cmd, lambda detail: {"id": detail["id"]})
+    capture.capture_order(db, "test", cmd, lambda _, order_id: {"id": order_id})
     result = runner.invoke(app, ["release", "run"])
     assert result.exit_code == 0 and "1 allocated" in result.output, result.output
     assert "nothing to release" in runner.invoke(app, ["release", "run"]).output

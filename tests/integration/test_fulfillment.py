@@ -33,7 +33,9 @@ def placed(db: Database, qty: int = 3) -> int:
         payment_status=capture.PaymentStatus.CAPTURED,
         shipping=Decimal("4.90"),
     )
-    order_id = int(capture.capture_order(db, ACTOR, cmd, lambda d: {"id": d["id"]}).body["id"])
+    order_id = int(
+        capture.capture_order(db, ACTOR, cmd, lambda _, order_id: {"id": order_id}).body["id"]
+    )
     release_order(db, ACTOR, order_id, ROUTER)
     return order_id
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, IdempotencyKey, Order
@@ -43,8 +44,8 @@ def command(
     )
 
 
-def as_is(detail: dict[str, Any]) -> dict[str, Any]:
-    return {"id": detail["id"], "status": detail["status"].value}
+def as_is(session: Session, order_id: int) -> dict[str, Any]:
+    return {"id": order_id, "status": session.get_one(Order, order_id).status.value}
 
 
 @pytest.fixture

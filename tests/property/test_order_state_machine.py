@@ -316,8 +316,10 @@ class OrderMachine(RuleBasedStateMachine):
     def pick_an_allocated_order(self, pick: int) -> None:
         """An allocated order is picked."""
         choices = self._in(S.ALLOCATED)
-        fulfillment.pick_order(self.db, ACTOR, choices[pick % len(choices)])
-        self.model[choices[pick % len(choices)]].go(S.PICKED)
+        order_id = choices[pick % len(choices)]
+        picked = fulfillment.pick_order(self.db, ACTOR, order_id)
+        self.model[order_id].go(S.PICKED)
+        assert picked["status"] == S.PICKED
 
     def _shippable(self) -> list[int]:
         return [o for o in self._in(*fulfillment.SHIPPABLE) if +self.model[o].allocated]

@@ -7,11 +7,11 @@ from collections import Counter
 from typing import Annotated
 
 import typer
-from erp_core.services.release import releasable_orders, release_order
 
 from api.cli.output import cli_actor, console
 from api.composition import database, order_router
 from erp_core.domain.errors import DomainError
+from erp_core.services.release import releasable_orders, release_order
 
 app = typer.Typer(help="Order release.", no_args_is_help=True)
 log = logging.getLogger("keel.release")

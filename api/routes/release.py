@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from erp_core.services.release import cancel_order, release_order
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
@@ -13,6 +12,7 @@ from api.schemas.orders import BackorderParams, BackorderPublic, OrderCancel, Or
 from erp_core.domain.access import Permission, Principal
 from erp_core.queries.orders import backorders_page
 from erp_core.queries.pages import INT64_MAX
+from erp_core.services.release import cancel_order, release_order
 
 router = APIRouter(tags=["orders"])
 OrderId = Annotated[int, Path(ge=1, le=INT64_MAX)]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, Order, OrderLine
 from erp_core.adapters.tables import Channel, Customer, Item, Location, StockBalance
-from erp_core.domain.errors import InactiveRecord, InvalidInput, NotFound
+from erp_core.domain.errors import AlreadyExists, InactiveRecord, InvalidInput, NotFound
 from erp_core.domain.order_rules import (
     HoldStatus,
     OrderFacts,
@@ -231,7 +231,8 @@ def _customer_id(session: Session, actor: str, customer: CustomerCommand | None)
     """The order's customer, created on first sight (channels send the customer with it)."""
     if customer is None:
         return None
-    found = session.scalar(select(Customer.id).where(Customer.code == customer.code))
+    existing = select(Customer.id).where(Customer.code == customer.code)
+    found = session.scalar(existing)
     if found is not None:
         return found
     values = {
@@ -240,7 +241,11 @@ def _customer_id(session: Session, actor: str, customer: CustomerCommand | None)
         "email": customer.email,
         "region": customer.region,
     }
-    return int(md.add_record(session, actor, md.CUSTOMERS, values)["id"])
+    try:
+        return int(md.add_record(session, actor, md.CUSTOMERS, values)["id"])
+    except AlreadyExists:
+        # Another order brought the same new customer and committed a moment ago.
+        return session.scalar(existing)
 
 
 def _short_skus(session: Session, cmd: OrderCommand, items: dict[str, Item]) -> list[str]:

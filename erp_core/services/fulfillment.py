@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
-from erp_core.adapters.order_tables import Order, OrderAllocation, OrderLine
+from erp_core.adapters.order_tables import OrderAllocation, OrderLine
 from erp_core.adapters.tables import RESERVATIONS, Location, utcnow
-from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
+from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.stock import Move, StockStatus
 from erp_core.queries.orders import order_detail
@@ -21,7 +21,7 @@ from erp_core.services import audit, outbox
 from erp_core.services.inventory import record_move
 from erp_core.services.invoicing import invoice_shipment
 from erp_core.services.lookup import by_code, place_by_ids
-from erp_core.services.order_lifecycle import change_status
+from erp_core.services.order_lifecycle import change_status, locked_order
 
 SHIPPABLE = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.PICKED)
 
@@ -44,7 +44,7 @@ def pick_order(db: Database, actor: str, order_id: int) -> dict[str, Any]:
     """The warehouse has picked every allocated unit of the order."""
 
     def work(session: Session) -> dict[str, Any]:
-        order = _locked(session, order_id)
+        order = locked_order(session, order_id)
         change_status(session, order, OrderStatus.PICKED, actor)
         return order_detail(session, order.id)
 
@@ -59,7 +59,7 @@ def ship_order(db: Database, actor: str, order_id: int, cmd: ShipCommand) -> dic
         raise InvalidInput("name each order line once, with the quantity shipped")
 
     def work(session: Session) -> dict[str, Any]:
-        order = _locked(session, order_id)
+        order = locked_order(session, order_id)
         if order.status not in SHIPPABLE:
             raise IllegalTransition(
                 f"order {order_id} is {order.status.value}; nothing to ship",
@@ -209,10 +209,3 @@ def _nothing_left(session: Session, order_id: int) -> bool:
         shipped.get(line.id, 0) >= line.qty
         for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))
     )
-
-
-def _locked(session: Session, order_id: int) -> Order:
-    order = session.get(Order, order_id, with_for_update=True)
-    if order is None:
-        raise NotFound(f"order {order_id} not found", id=order_id)
-    return order

@@ -14,7 +14,7 @@ from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import ShipmentLine
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
 from erp_core.adapters.tables import Channel, utcnow
-from erp_core.domain.errors import IllegalTransition, NotFound
+from erp_core.domain.errors import IllegalTransition
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.routing import Assignment, RouteLine, Router, RouteRequest, StockOption
@@ -22,7 +22,7 @@ from erp_core.queries.orders import OPEN_QTY, order_detail
 from erp_core.services import audit
 from erp_core.services.inventory import reserve, unreserve
 from erp_core.services.lookup import place_by_ids
-from erp_core.services.order_lifecycle import change_status
+from erp_core.services.order_lifecycle import change_status, locked_order
 from erp_core.services.order_policies import policy_for
 
 RELEASABLE = (OrderStatus.READY, OrderStatus.BACKORDERED)
@@ -33,7 +33,7 @@ def release_order(db: Database, actor: str, order_id: int, router: Router) -> di
     reservations all made or none (one transaction)."""
 
     def work(session: Session) -> dict[str, Any]:
-        order = _locked_order(session, order_id)
+        order = locked_order(session, order_id)
         if order.status not in RELEASABLE:
             raise IllegalTransition(
                 f"order {order_id} is {order.status.value}, not releasable",
@@ -71,7 +71,7 @@ def cancel_order(db: Database, actor: str, order_id: int, comment: str) -> dict[
     order with nothing shipped is cancelled; one partly shipped ends invoiced for what shipped."""
 
     def work(session: Session) -> dict[str, Any]:
-        order = _locked_order(session, order_id)
+        order = locked_order(session, order_id)
         if _anything_shipped(session, order.id):
             # The shipped part stands (and is invoiced); only the rest is cancelled.
             change_status(session, order, OrderStatus.SHIPPED, actor, comment)
@@ -125,13 +125,6 @@ def _anything_shipped(session: Session, order_id: int) -> bool:
         .where(OrderLine.order_id == order_id)
     )
     return bool(shipped)
-
-
-def _locked_order(session: Session, order_id: int) -> Order:
-    order = session.get(Order, order_id, with_for_update=True)
-    if order is None:
-        raise NotFound(f"order {order_id} not found", id=order_id)
-    return order
 
 
 def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, int]]:

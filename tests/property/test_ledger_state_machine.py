@@ -4,37 +4,24 @@ negative, and the balances match a plain-Python model of what should be there.""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.migrations import upgrade
 from erp_core.domain.errors import InsufficientStock, InvalidInput
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions
 from erp_core.services import inventory as inv
-from erp_core.settings import Settings
 from tests.factories import ACTOR, item, location
 from tests.ledger_check import assert_ledger_consistent
+from tests.property.fresh_database import discard, fresh_database
 
 SKUS = ["A", "B"]
 LOCATIONS = ["L1", "L2"]
 MOVABLE = [s for s in StockStatus if s != StockStatus.RESERVED]
-_TEMPLATE: Path | None = None
-
-
-def _template() -> Path:
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        _TEMPLATE = Path(tempfile.mkdtemp()) / "template.db"
-        upgrade(f"sqlite:///{_TEMPLATE}")
-    return _TEMPLATE
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -42,9 +29,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.dir = Path(tempfile.mkdtemp())
-        shutil.copy(_template(), self.dir / "keel.db")
-        self.db = Database(Settings(database_url=f"sqlite:///{self.dir / 'keel.db'}"))
+        self.dir, self.db = fresh_database()
         for sku in SKUS:
             item(self.db, sku)
         for code in LOCATIONS:
@@ -52,8 +37,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected: Counter[tuple[str, str, StockStatus]] = Counter()
 
     def teardown(self) -> None:
-        self.db.dispose()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        discard(self.dir, self.db)
 
     def _refused_if_short(self, key: tuple[str, str, StockStatus], qty: int) -> bool:
         return self.expected[key] < qty

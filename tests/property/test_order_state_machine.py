@@ -11,14 +11,11 @@ row of any table."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,9 +31,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Invoice, JournalLine, Shipment, ShipmentLine
-from erp_core.adapters.migrations import upgrade
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
 from erp_core.adapters.order_tables import OrderStatusChange as Change
 from erp_core.adapters.tables import Item, Location, Reservation, StockBalance
@@ -54,10 +49,10 @@ from erp_core.services.backorders import allocate_arrivals
 from erp_core.services.holds import resolve_hold
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import RELEASABLE, cancel_order, release_order
-from erp_core.settings import Settings
 from tests.factories import ACTOR, item, location
 from tests.integration.test_failure_injection import everything
 from tests.ledger_check import assert_ledger_consistent
+from tests.property.fresh_database import discard, fresh_database
 
 S = OrderStatus
 SKUS = ["A", "B"]
@@ -75,15 +70,6 @@ ROUTER = HandlingCostRouter()
 HOLDS_NOTHING = (S.CANCELLED, S.INVOICED)
 LINES = st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1, max_size=3)
 PAYMENTS = st.sampled_from(list(PaymentStatus))
-_TEMPLATE: Path | None = None
-
-
-def _template() -> Path:
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        _TEMPLATE = Path(tempfile.mkdtemp()) / "template.db"
-        upgrade(f"sqlite:///{_TEMPLATE}")
-    return _TEMPLATE
 
 
 def _just_the_id(_: Session, order_id: int) -> dict[str, Any]:
@@ -123,9 +109,7 @@ class ModelOrder:
 class OrderMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.dir = Path(tempfile.mkdtemp())
-        shutil.copy(_template(), self.dir / "keel.db")
-        self.db = Database(Settings(database_url=f"sqlite:///{self.dir / 'keel.db'}"))
+        self.dir, self.db = fresh_database()
         for sku in SKUS:
             item(self.db, sku)
         for code, cost in LOCATIONS.items():
@@ -140,8 +124,7 @@ class OrderMachine(RuleBasedStateMachine):
         self.captured = 0
 
     def teardown(self) -> None:
-        self.db.dispose()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        discard(self.dir, self.db)
 
     # --- stock and policy ------------------------------------------------------------------
 

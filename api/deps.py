@@ -21,15 +21,15 @@ def get_database(request: Request) -> Database:
 
 Db = Annotated[Database, Depends(get_database)]
 
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Keel API key")
-_bearer = HTTPBearer(auto_error=False, description="The API key as a bearer token")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="Keel API key")
+BEARER = HTTPBearer(auto_error=False, description="The API key as a bearer token")
 
 
 def current_principal(
     request: Request,
     db: Db,
-    api_key: Annotated[str | None, Security(_api_key)] = None,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    api_key: Annotated[str | None, Security(API_KEY)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Principal:
     presented = api_key or (bearer.credentials if bearer else None)
     if not presented:

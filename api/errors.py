@@ -17,9 +17,11 @@ log = logging.getLogger("keel.api")
 
 STATUS: dict[type[e.DomainError], int] = {
     e.NotAuthenticated: 401,
+    e.BadSignature: 401,
     e.PermissionDenied: 403,
     e.NotFound: 404,
     e.AlreadyExists: 409,
+    e.Conflict: 409,
     e.InsufficientStock: 409,
     e.IllegalTransition: 409,
     e.InactiveRecord: 409,

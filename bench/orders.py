@@ -64,7 +64,8 @@ from erp_core.queries.ledger_check import ledger_discrepancies
 from erp_core.services import api_keys
 from erp_core.services.inventory import MoveCommand, move_stock
 from erp_core.services.master_data import CHANNELS, ITEMS, LOCATIONS, create_record
-from erp_core.services.orders import CustomerCommand, LineCommand, OrderCommand, capture_order
+from erp_core.services.order_commands import CustomerCommand, LineCommand, OrderCommand
+from erp_core.services.orders import capture_order
 from erp_core.services.release import releasable_orders, release_order
 
 BENCH_DATABASE = "keel_bench_orders"

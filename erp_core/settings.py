@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,19 @@ class Settings(BaseSettings):
     max_import_rows: int = 100_000
     max_move_qty: int = 1_000_000_000
     max_order_lines: int = 500
+    webhook_secrets: dict[str, Annotated[str, Field(min_length=1)]] = Field(
+        default={},
+        repr=False,
+        description='Shared secret per channel code, as JSON: {"WEB": "<secret>"}. A channel '
+        "with a secret takes web-store webhooks signed with it (X-Shopify-Hmac-Sha256) and no "
+        "others, API key or not; a channel without one takes them from API keys with "
+        "orders:capture.",
+    )
+    capture_chunk_orders: int = Field(
+        default=100,
+        description="Orders of a batch import captured per transaction (a longer transaction "
+        "holds SQLite's write lock longer).",
+    )
 
 
 @lru_cache

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
+from api.redaction import redact
 from api.schemas.common import Page
 from api.schemas.inventory import (
     AdjustmentCreate,
@@ -43,7 +44,7 @@ Reserver = Annotated[Principal, Depends(require(Permission.INVENTORY_RESERVE))]
 def post_move(
     body: MoveCreate, request: Request, tasks: BackgroundTasks, db: Db, who: Mover
 ) -> Any:
-    moved = inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump()))
+    moved = redact(inv.move_stock(db, who.actor, inv.MoveCommand(**body.model_dump())), who)
     if body.to_status == StockStatus.AVAILABLE:
         allocate_backorders_after(tasks, request, db, who, body.sku)
     return moved
@@ -119,5 +120,6 @@ def get_inventory(query: Annotated[PositionParams, Query()], db: Db, _: Reader) 
 
 
 @router.get("/{sku}/moves", response_model=Page[MovePublic], summary="The ledger of one item")
-def get_moves(sku: str, query: Annotated[LedgerParams, Query()], db: Db, _: Reader) -> Any:
-    return ledger_page(db, sku, query.location, query.cursor, page_limit(db, query.limit))
+def get_moves(sku: str, query: Annotated[LedgerParams, Query()], db: Db, who: Reader) -> Any:
+    page = ledger_page(db, sku, query.location, query.cursor, page_limit(db, query.limit))
+    return {"data": [redact(r, who) for r in page.data], "next_cursor": page.next_cursor}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, create_model
 
 from api.deps import Db, page_limit, require
+from api.redaction import redact
 from api.schemas import master as s
 from api.schemas.common import Page, PageParams
 from erp_core.domain.access import Permission, Principal
@@ -15,20 +16,11 @@ from erp_core.domain.master import ChannelKind, LocationKind
 from erp_core.queries.master import get_record, list_records
 from erp_core.services import master_data as md
 
-COST_FIELDS = ("unit_cost",)
-
 
 class ListParams(PageParams):
     q: (
         Annotated[str, Field(max_length=100, description="Text contained in code or name")] | None
     ) = None
-
-
-def redact(record: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    """Cost and margin stay hidden from roles that may not read them."""
-    if principal.may(Permission.COST_READ):
-        return record
-    return {**record, **{field: None for field in COST_FIELDS if field in record}}
 
 
 def master_router(

@@ -1,9 +1,10 @@
 """Orders in the channels' own shapes: a batch import, and the web-store order webhook.
 
-Every order goes through the capture service of POST /v1/orders, in its own transaction, so
-one bad order does not block the others. The import reports each order as created, duplicate
-(channel + external id was captured before; its order is returned, never a second one) or
-rejected with the error code and message POST /v1/orders would have answered.
+Every order goes through the capture of POST /v1/orders, a chunk of orders per transaction;
+a bad order is refused on its own and does not block the others. The import reports each
+order as created, duplicate (channel + external id was captured before; its order is
+returned, never a second one) or rejected with the error code and message POST /v1/orders
+would have answered.
 """
 
 from __future__ import annotations
@@ -11,26 +12,26 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import from_json
-from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
 
-from api.channel_formats import amazon, b2b_csv, shopify
+from api.channel_formats import amazon, b2b_csv, shopify, signatures
 from api.deps import BodyText, Db, require
 from api.routes.orders import order_command, render_order
 from api.schemas.common import Code, Input
 from api.schemas.orders import OrderCreate, OrderPublic
+from api.webhook_auth import RawBody, WebhookActor
 from erp_core.adapters.database import Database
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.errors import DomainError, InactiveRecord, InvalidInput
-from erp_core.domain.order_rules import OrderScorer
 from erp_core.queries.master import get_record
 from erp_core.services import master_data as md
 from erp_core.services import orders as capture
+from erp_core.services.order_commands import OrderCommand
+from erp_core.services.order_intake import Outcome
 
 router = APIRouter(tags=["orders"])
 Capturer = Annotated[Principal, Depends(require(Permission.ORDERS_CAPTURE))]
@@ -91,8 +92,17 @@ def import_orders(
 ) -> ImportReport:
     _require_active_channel(db, params.channel)
     parsed = _parsed(params.format, params.channel, text, db.settings.max_import_rows)
-    scorer = request.app.state.order_scorer
-    results = [_import(db, who.actor, ref, values, scorer) for ref, values in parsed]
+    checked = [_checked(ref, values) for ref, values in parsed]
+    commands = [check for check in checked if isinstance(check, OrderCommand)]
+    outcomes = iter(
+        capture.capture_batch(
+            db, who.actor, params.channel, commands, scorer=request.app.state.order_scorer
+        )
+    )
+    results = [
+        check if isinstance(check, ImportedOrder) else _reported(ref, check, next(outcomes))
+        for (ref, _), check in zip(parsed, checked, strict=True)
+    ]
     counts = Counter(result.result for result in results)
     return ImportReport(
         rows=len(results),
@@ -103,29 +113,57 @@ def import_orders(
     )
 
 
+_WEBHOOK_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One orders/create webhook: a JSON object. For a channel with a secret, "
+        f"{signatures.HEADER} must sign these exact bytes.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
 @router.post(
     "/v1/channels/{code}/webhooks/shopify",
     status_code=201,
     response_model=OrderPublic,
     responses={200: {"model": OrderPublic, "description": "The channel order was captured before"}},
+    openapi_extra=_WEBHOOK_BODY,
     summary="Capture one order from a web-store orders/create webhook (Shopify-like)",
     tags=["channels"],
 )
 def shopify_webhook(
     code: Annotated[str, Path(max_length=64)],
-    webhook: Annotated[dict[str, Any], Body()],
+    body: RawBody,
     request: Request,
     db: Db,
-    who: Capturer,
+    actor: WebhookActor,
 ) -> JSONResponse:
+    """For a channel with a secret (KEEL_WEBHOOK_SECRETS), the X-Shopify-Hmac-Sha256 header
+    carries base64(HMAC-SHA256(secret, body)) and no API key is needed; a missing or wrong
+    signature is 401 `bad_signature`, whatever key comes with it. For a channel without a
+    secret, an API key with orders:capture."""
     try:
-        body = OrderCreate.model_validate(shopify.order(webhook, code))
+        order = OrderCreate.model_validate(shopify.order(_webhook_object(body), code))
     except ValidationError as error:
         raise RequestValidationError(error.errors()) from None
     captured = capture.capture_order(
-        db, who.actor, order_command(body), render_order, scorer=request.app.state.order_scorer
+        db, actor, order_command(order), render_order, scorer=request.app.state.order_scorer
     )
     return JSONResponse(captured.body, status_code=captured.status_code)
+
+
+def _webhook_object(body: bytes) -> dict[str, Any]:
+    """Parsed, once its signature holds, as FastAPI would parse a JSON object body."""
+    if not body:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required"}]
+        )
+    webhook = _json(body)
+    if not isinstance(webhook, dict):
+        problem = {"type": "dict_type", "loc": ("body",), "msg": "Input should be an object"}
+        raise RequestValidationError([problem])
+    return webhook
 
 
 def _require_active_channel(db: Database, code: str) -> None:
@@ -148,7 +186,7 @@ def _parsed(fmt: str, channel: str, text: str, max_rows: int) -> list[Parsed]:
     return [(f"item {n}", _keel_order(order, channel)) for n, order in enumerate(payload, 1)]
 
 
-def _json(text: str) -> Any:
+def _json(text: str | bytes) -> Any:
     """Parsed as FastAPI parses bodies: no NaN, no lone surrogates, a bounded depth."""
     try:
         return from_json(text, allow_inf_nan=False)
@@ -169,37 +207,25 @@ def _keel_order(order: Any, channel: str) -> dict[str, Any] | InvalidInput:
     return {"channel": channel, **order}
 
 
-def _import(
-    db: Database,
-    actor: str,
-    ref: str,
-    values: dict[str, Any] | InvalidInput,
-    scorer: OrderScorer | None,
-) -> ImportedOrder:
+def _checked(ref: str, values: dict[str, Any] | InvalidInput) -> OrderCommand | ImportedOrder:
+    """The order as a capture command, or its rejection as POST /v1/orders would answer."""
     if isinstance(values, InvalidInput):
         return _rejected(ref, values.details.get("external_id"), values.code, values.message)
-    external_id = values.get("external_id")
     try:
-        body = OrderCreate.model_validate(values)
-        captured = capture.capture_order(db, actor, order_command(body), _order_id, scorer=scorer)
+        return order_command(OrderCreate.model_validate(values))
     except ValidationError as error:
-        return _rejected(ref, external_id, "validation_error", _described(error))
-    except DomainError as error:
-        return _rejected(ref, external_id, error.code, error.message)
-    except IntegrityError:
-        return _rejected(ref, external_id, "conflict", "the order conflicts with existing records")
-    except DataError:
-        return _rejected(ref, external_id, "invalid_input", "a value is out of range for Keel")
-    result: Literal["created", "duplicate"] = (
-        "created" if captured.status_code == 201 else "duplicate"
-    )
+        return _rejected(ref, values.get("external_id"), "validation_error", _described(error))
+
+
+def _reported(ref: str, cmd: OrderCommand, outcome: Outcome | DomainError) -> ImportedOrder:
+    if isinstance(outcome, DomainError):
+        return _rejected(ref, cmd.external_id, outcome.code, outcome.message)
     return ImportedOrder(
-        ref=ref, external_id=body.external_id, result=result, order_id=captured.body["id"]
+        ref=ref,
+        external_id=cmd.external_id,
+        result="created" if outcome.created else "duplicate",
+        order_id=outcome.order_id,
     )
-
-
-def _order_id(_: Session, order_id: int) -> dict[str, Any]:
-    return {"id": order_id}
 
 
 def _rejected(ref: str, external_id: Any, code: str, message: str) -> ImportedOrder:

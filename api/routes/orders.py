@@ -24,6 +24,7 @@ from erp_core.queries.orders import get_order, order_detail, orders_page
 from erp_core.queries.pages import INT64_MAX
 from erp_core.services import idempotency, order_policies
 from erp_core.services import orders as capture
+from erp_core.services.order_commands import CustomerCommand, LineCommand, OrderCommand
 
 router = APIRouter(tags=["orders"])
 Capturer = Annotated[Principal, Depends(require(Permission.ORDERS_CAPTURE))]
@@ -110,16 +111,16 @@ def replace_policy(code: str, body: OrderPolicyBody, db: Db, who: PolicyWriter) 
     return order_policies.set_order_policy(db, who.actor, code, body.model_dump())
 
 
-def order_command(body: OrderCreate) -> capture.OrderCommand:
+def order_command(body: OrderCreate) -> OrderCommand:
     customer = body.customer
-    return capture.OrderCommand(
+    return OrderCommand(
         channel=body.channel,
         external_id=body.external_id,
-        lines=tuple(capture.LineCommand(**line.model_dump()) for line in body.lines),
+        lines=tuple(LineCommand(**line.model_dump()) for line in body.lines),
         ship_to=body.ship_to.model_dump(),
         shipping_method=body.shipping_method,
         payment_status=body.payment_status,
-        customer=capture.CustomerCommand(**customer.model_dump()) if customer else None,
+        customer=CustomerCommand(**customer.model_dump()) if customer else None,
         currency=body.currency,
         shipping=Decimal(body.shipping),
         requested_delivery_date=body.requested_delivery_date,

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import Db, page_limit, require
-from api.routes.master import redact
+from api.redaction import redact
 from api.schemas.common import Page, PageParams
 from api.schemas.master import SupplierItemCreate, SupplierItemPublic, SupplierItemUpdate
 from erp_core.domain.access import Permission, Principal

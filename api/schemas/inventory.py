@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Code, Input, PageParams, Reason, Reference
+from api.schemas.common import Code, Input, Money, PageParams, Reason, Reference
 from erp_core.domain.stock import StockStatus
 
 Qty = Annotated[int, Field(gt=0, le=1_000_000_000)]
@@ -23,6 +24,11 @@ class MoveCreate(Input):
     )
     reason: Reason = "receipt"
     reference: Reference | None = None
+    unit_cost: Money | None = Field(
+        default=None,
+        description="What each received unit cost; moves the item's moving-average cost. "
+        "Receipts only.",
+    )
 
 
 class AdjustmentCreate(Input):
@@ -74,6 +80,10 @@ class MovePublic(BaseModel):
     qty: int
     reason: str
     reference: str | None
+    unit_cost: Decimal | None = Field(
+        description="What each received unit cost; null when not valued, or unless your "
+        "role may read cost"
+    )
     actor: str
     created_at: datetime
 

@@ -108,7 +108,19 @@ Hidden = (Decimal | None, Field(description="null unless your role may read cost
 
 ItemCreate = _create(ItemFields, "sku", "ItemCreate")
 ItemUpdate = _update(ItemFields, "ItemUpdate")
-ItemPublic = _public(ItemFields, "sku", "ItemPublic", unit_cost=Hidden)
+ItemPublic = _public(
+    ItemFields,
+    "sku",
+    "ItemPublic",
+    unit_cost=Hidden,
+    average_cost=(
+        Decimal | None,
+        Field(
+            description="Moving-average cost, kept by receipts with a cost (null before the "
+            "first, or unless your role may read cost)"
+        ),
+    ),
+)
 SupplierCreate = _create(SupplierFields, "code", "SupplierCreate")
 SupplierUpdate = _update(SupplierFields, "SupplierUpdate")
 SupplierPublic = _public(SupplierFields, "code", "SupplierPublic")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -39,6 +40,7 @@ class PostedMove:
     created_at: datetime
     before: dict[StockStatus, int]
     after: dict[StockStatus, int]
+    unit_cost: Decimal | None = None
 
 
 _SELECT_BALANCES = (
@@ -109,6 +111,7 @@ def post_move(
     reason: str,
     reference: str | None,
     actor: str,
+    unit_cost: Decimal | None = None,
 ) -> PostedMove:
     """Append one move and apply it to the balances, refusing it if a bucket would go short."""
     deltas = move.deltas()
@@ -138,10 +141,11 @@ def post_move(
             "reference": reference,
             "actor": actor,
             "created_at": now,
+            "unit_cost": unit_cost,
         },
     ).scalar_one()
     after = {status: before[status] + change for status, change in deltas.items()}
-    return PostedMove(move_id, move, reason, reference, actor, now, before, after)
+    return PostedMove(move_id, move, reason, reference, actor, now, before, after, unit_cost)
 
 
 def lock_free_stock(conn: Connection, item_ids: Iterable[int]) -> list[Any]:

@@ -88,6 +88,7 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+        CheckConstraint("average_cost >= 0", name="average_cost_not_negative"),
         CheckConstraint("list_price >= 0", name="list_price_not_negative"),
         CheckConstraint("weight_kg >= 0", name="weight_not_negative"),
     )
@@ -97,6 +98,8 @@ class Item(Base):
     uom: Mapped[str] = mapped_column(String(16), default="EA")
     category: Mapped[str | None] = mapped_column(String(100), index=True)
     unit_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Moving-average cost, kept by receipts that carry a cost; None until the first one.
+    average_cost: Mapped[Decimal | None] = mapped_column(Money)
     list_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(0))
     hazardous: Mapped[bool] = mapped_column(default=False)
@@ -226,6 +229,7 @@ class StockMove(Base):
             "from_status IS NULL OR to_status IS NULL OR from_status <> to_status",
             name="statuses_differ",
         ),
+        CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
         Index("ix_stock_moves_item_location", "item_id", "location_id", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -236,6 +240,8 @@ class StockMove(Base):
     qty: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    # What a receipt's units cost, when it was valued (it then moved the average cost).
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

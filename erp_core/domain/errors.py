@@ -26,6 +26,12 @@ class AlreadyExists(DomainError):
     code = "already_exists"
 
 
+class Conflict(DomainError):
+    """A change that collided with another one made at the same time."""
+
+    code = "conflict"
+
+
 class InsufficientStock(DomainError):
     code = "insufficient_stock"
 
@@ -48,6 +54,12 @@ class PermissionDenied(DomainError):
 
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
+
+
+class BadSignature(DomainError):
+    """A channel webhook whose signature is missing or does not match its body."""
+
+    code = "bad_signature"
 
 
 class ImportRejected(DomainError):

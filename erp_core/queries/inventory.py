@@ -103,6 +103,7 @@ def ledger_page(
                 StockMove.qty,
                 StockMove.reason,
                 StockMove.reference,
+                StockMove.unit_cost,
                 StockMove.actor,
                 StockMove.created_at,
             )

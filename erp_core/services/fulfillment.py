@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
 from erp_core.adapters.order_tables import OrderAllocation, OrderLine
-from erp_core.adapters.tables import RESERVATIONS, Location, utcnow
+from erp_core.adapters.tables import RESERVATIONS, Item, Location, utcnow
 from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.stock import Move, StockStatus
+from erp_core.domain.valuation import current_cost
 from erp_core.queries.orders import order_detail
 from erp_core.services import audit, outbox
 from erp_core.services.inventory import record_move
@@ -85,13 +86,17 @@ def ship_order(db: Database, actor: str, order_id: int, cmd: ShipCommand) -> dic
                 raise InvalidInput(
                     f"order {order_id} has no line {ship.line_no}", line_no=ship.line_no
                 )
-            _consume(session, actor, lines[ship.line_no], location, ship.qty, shipment.id)
+            line = lines[ship.line_no]
+            _consume(session, actor, line, location, ship.qty, shipment.id)
+            item = session.get_one(Item, line.item_id)
             session.add(
                 ShipmentLine(
                     shipment_id=shipment.id,
-                    order_line_id=lines[ship.line_no].id,
+                    order_line_id=line.id,
                     qty=ship.qty,
-                    unit_cost=lines[ship.line_no].unit_cost,
+                    # Units leave the shelf at what the shelf cost, not at what the order
+                    # expected when it was captured.
+                    unit_cost=current_cost(item.unit_cost, item.average_cost),
                 )
             )
         session.flush()

@@ -4,6 +4,7 @@ One transaction each."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -12,6 +13,7 @@ from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.ledger import PostedMove, StockPlace
 from erp_core.adapters.tables import RESERVATIONS, utcnow
+from erp_core.adapters.valuation import value_receipt
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.stock import (
     Move,
@@ -33,6 +35,8 @@ class MoveCommand:
     from_status: StockStatus | None = None
     reason: str = "receipt"
     reference: str | None = None
+    # What each received unit cost; it moves the item's moving-average cost.
+    unit_cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,23 @@ _NEW_RESERVATION = insert(RESERVATIONS).returning(RESERVATIONS.c.id)
 def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
     """Receive stock from outside (no from_status) or move it between statuses."""
     move = operator_move(cmd.from_status, cmd.to_status, cmd.qty, db.settings.max_move_qty)
+    if cmd.unit_cost is not None and cmd.from_status is not None:
+        raise InvalidInput("only a receipt (no from_status) carries a unit cost")
 
     def work(conn: Connection) -> dict[str, Any]:
         place = stock_place(conn, cmd.sku, cmd.location, active=cmd.from_status is None)
-        return record_move(conn, "inventory.move", place, move, cmd.reason, cmd.reference, actor)
+        if cmd.unit_cost is not None:
+            value_receipt(conn, place.item_id, move.qty, cmd.unit_cost)
+        return record_move(
+            conn,
+            "inventory.move",
+            place,
+            move,
+            cmd.reason,
+            cmd.reference,
+            actor,
+            unit_cost=cmd.unit_cost,
+        )
 
     return db.transact_core(work)
 
@@ -213,9 +230,12 @@ def record_move(
     reason: str,
     reference: str | None,
     actor: str,
+    unit_cost: Decimal | None = None,
 ) -> dict[str, Any]:
     """Post a move to the ledger and write its audit record; returns the move as a dict."""
-    posted = ledger.post_move(conn, place, move, reason=reason, reference=reference, actor=actor)
+    posted = ledger.post_move(
+        conn, place, move, reason=reason, reference=reference, actor=actor, unit_cost=unit_cost
+    )
     result = posted_dict(posted, place)
     audit.record(
         conn,
@@ -239,6 +259,7 @@ def posted_dict(posted: PostedMove, place: StockPlace) -> dict[str, Any]:
         "qty": posted.move.qty,
         "reason": posted.reason,
         "reference": posted.reference,
+        "unit_cost": posted.unit_cost,
         "actor": posted.actor,
         "created_at": posted.created_at,
     }

@@ -20,13 +20,13 @@ def invoice_shipment(session: Session, actor: str, order: Order, shipment: Shipm
     """Goods at the shipped quantities; each line's discount and tax in proportion, rounded
     cumulatively so a line's invoices add up to the line exactly; shipping on the first."""
     goods = discount = tax = cost = Decimal(0)
-    for line, qty, before in _shipped_lines(session, shipment):
+    for line, qty, before, unit_cost in _shipped_lines(session, shipment):
         goods += line.unit_price * qty
         discount += _share(line.discount, before + qty, line.qty) - _share(
             line.discount, before, line.qty
         )
         tax += _share(line.tax, before + qty, line.qty) - _share(line.tax, before, line.qty)
-        cost += line.unit_cost * qty
+        cost += unit_cost * qty
     first = (
         session.scalar(
             select(func.count()).select_from(Invoice).where(Invoice.order_id == order.id)
@@ -65,8 +65,11 @@ def invoice_shipment(session: Session, actor: str, order: Order, shipment: Shipm
     return invoice
 
 
-def _shipped_lines(session: Session, shipment: Shipment) -> list[tuple[OrderLine, int, int]]:
-    """(order line, qty in this shipment, qty shipped before it) per line of the shipment."""
+def _shipped_lines(
+    session: Session, shipment: Shipment
+) -> list[tuple[OrderLine, int, int, Decimal]]:
+    """(order line, qty in this shipment, qty shipped before it, unit cost as shipped) per
+    line of the shipment."""
     rows = []
     for shipped in session.scalars(
         select(ShipmentLine).where(ShipmentLine.shipment_id == shipment.id)
@@ -77,7 +80,7 @@ def _shipped_lines(session: Session, shipment: Shipment) -> list[tuple[OrderLine
                 ShipmentLine.order_line_id == line.id, ShipmentLine.shipment_id < shipment.id
             )
         )
-        rows.append((line, shipped.qty, int(before or 0)))
+        rows.append((line, shipped.qty, int(before or 0), shipped.unit_cost))
     return rows
 
 

@@ -1,5 +1,7 @@
 """Every route but /health needs a key; roles without the permission get 403 and nothing is
-written (RELIABILITY.md, promises 12 and 13)."""
+written (RELIABILITY.md, promises 12 and 13). The one alternative: the web-store webhook of a
+channel with a secret takes the channel's signature instead of a key (and then only that;
+tests/api/test_shopify_webhook_signature.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import PermissionCheck
 from api.main import create_app
+from api.webhook_auth import WebhookSender
 from erp_core.adapters.database import Database
 from erp_core.domain.access import ROLE_PERMISSIONS, Permission, Role
 from tests.conftest import KeyFor
@@ -19,17 +22,23 @@ from tests.factories import stocked
 from tests.integration.test_failure_injection import everything
 
 OPEN_ROUTES = {"/health"}
+# Routes guarded by WebhookSender: the permission for a key, or the channel's signature.
+SIGNED_ROUTES = {"/v1/channels/{code}/webhooks/shopify"}
 
 
-def _permissions(route: APIRoute) -> set[Permission]:
-    found: set[Permission] = set()
+def _guards(route: APIRoute) -> list[PermissionCheck | WebhookSender]:
+    found: list[PermissionCheck | WebhookSender] = []
     stack = list(route.dependant.dependencies)
     while stack:
         dependency = stack.pop()
-        if isinstance(dependency.call, PermissionCheck):
-            found.add(dependency.call.permission)
+        if isinstance(dependency.call, PermissionCheck | WebhookSender):
+            found.append(dependency.call)
         stack.extend(dependency.dependencies)
     return found
+
+
+def _permissions(route: APIRoute) -> set[Permission]:
+    return {guard.permission for guard in _guards(route)}
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -49,6 +58,8 @@ def test_every_route_but_health_declares_the_permission_it_needs(db: Database) -
         if r.path not in OPEN_ROUTES and len(_permissions(r)) != 1
     ]
     assert routes and unguarded == []
+    signed = {r.path for r in routes if any(isinstance(g, WebhookSender) for g in _guards(r))}
+    assert signed == SIGNED_ROUTES
 
 
 def test_a_missing_key_is_401_and_a_bad_or_revoked_key_too(

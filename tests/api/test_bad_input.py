@@ -319,7 +319,7 @@ def test_a_boolean_quantity_is_not_taken_for_one(refused: Any) -> None:
 @pytest.mark.parametrize(
     ("url", "body"),
     [
-        ("/v1/inventory/moves", with_(MOVE, unit_cost="0.01")),
+        ("/v1/inventory/moves", with_(MOVE, average_cost="0.01")),
         ("/v1/inventory/moves", with_(MOVE, status="available")),
         ("/v1/inventory/moves", with_(MOVE, actor="someone-else")),
         ("/v1/inventory/moves", with_(MOVE, id=1)),
@@ -331,7 +331,7 @@ def test_a_boolean_quantity_is_not_taken_for_one(refused: Any) -> None:
         ("/v1/inventory/relocations", with_(RELOCATE, location="DC-1")),
     ],
     ids=[
-        "move-cost",
+        "move-average-cost",
         "move-status",
         "move-actor",
         "move-id",

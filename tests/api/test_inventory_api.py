@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi.testclient import TestClient
+
+from erp_core.domain.access import Role
+from tests.conftest import KeyFor
 
 H = dict[str, str]
 
@@ -146,3 +151,39 @@ def test_unknown_query_parameters_are_refused_like_unknown_fields(
     for url in ("/v1/inventory", "/v1/inventory/A/moves", "/v1/audit", "/v1/items"):
         reply = app_client.get(url, headers=admin, params={"colour": "red"})
         assert (reply.status_code, reply.json()["code"]) == (422, "validation_error"), url
+
+
+def test_a_costed_receipt_moves_the_average_cost_which_only_cost_readers_see(
+    app_client: TestClient, admin: H, key_for: KeyFor
+) -> None:
+    _setup(app_client, admin)
+    warehouse = key_for(Role.WAREHOUSE)
+    receipt = {"sku": "A", "location": "DC-1", "to_status": "available"}
+    first = app_client.post(
+        "/v1/inventory/moves", headers=warehouse, json={**receipt, "qty": 4, "unit_cost": "2.50"}
+    )
+    assert first.status_code == 201 and first.json()["unit_cost"] is None  # may not read cost
+    second = app_client.post(
+        "/v1/inventory/moves", headers=admin, json={**receipt, "qty": 6, "unit_cost": "5"}
+    )
+    assert Decimal(second.json()["unit_cost"]) == 5
+    assert Decimal(app_client.get("/v1/items/A", headers=admin).json()["average_cost"]) == 4
+    assert app_client.get("/v1/items/A", headers=warehouse).json()["average_cost"] is None
+    ledger = app_client.get("/v1/inventory/A/moves", headers=warehouse).json()["data"]
+    assert [m["unit_cost"] for m in ledger] == [None, None]
+
+
+def test_a_unit_cost_belongs_to_receipts_only_and_is_never_negative(
+    app_client: TestClient, admin: H
+) -> None:
+    _setup(app_client, admin)
+    receipt = {"sku": "A", "location": "DC-1", "qty": 2, "to_status": "available"}
+    negative = app_client.post(
+        "/v1/inventory/moves", headers=admin, json={**receipt, "unit_cost": "-1"}
+    )
+    assert negative.status_code == 422
+    app_client.post("/v1/inventory/moves", headers=admin, json=receipt)
+    status_move = {**receipt, "from_status": "available", "to_status": "damaged", "unit_cost": 1}
+    refused = app_client.post("/v1/inventory/moves", headers=admin, json=status_move)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
+    assert app_client.get("/v1/items/A", headers=admin).json()["average_cost"] is None

@@ -19,6 +19,7 @@ from erp_core.queries.master import list_records
 from erp_core.services import master_data as md
 from erp_core.services import orders as capture
 from erp_core.services.api_keys import authenticate
+from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.settings import get_settings
 
 runner = CliRunner()
@@ -175,10 +176,10 @@ def test_release_run_releases_ready_orders(keel: Path) -> None:
     sku = list_records(db, md.ITEMS, {}, None, None, 1).data[0]["sku"]
     stocked_at = inventory_positions(db, sku, None, None, 10).data
     assert stocked_at, "the demo stocks its first item"
-    cmd = capture.OrderCommand(
+    cmd = OrderCommand(
         channel="WEB",
         external_id="CLI-1",
-        lines=(capture.LineCommand(sku, 1, Decimal("9")),),
+        lines=(LineCommand(sku, 1, Decimal("9")),),
         ship_to={
             "name": "A",
             "line1": "1 Way",

@@ -11,10 +11,14 @@ from sqlalchemy.exc import DBAPIError
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import JournalLine
-from erp_core.domain.errors import InsufficientStock
-from erp_core.domain.orders import OrderStatus
+from erp_core.adapters.tables import Item
+from erp_core.domain.errors import InsufficientStock, InvalidInput
+from erp_core.domain.orders import OrderStatus, PaymentStatus
+from erp_core.domain.stock import StockStatus
 from erp_core.services import fulfillment, outbox
+from erp_core.services import inventory as inv
 from erp_core.services import orders as capture
+from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.release import cancel_order, release_order
 from tests.factories import ACTOR
 from tests.integration.test_failure_injection import InjectedFailure, everything, failing_midway
@@ -24,13 +28,13 @@ from tests.integration.test_release import shop as shop  # noqa: F401  (the fixt
 
 
 def placed(db: Database, qty: int = 3) -> int:
-    cmd = capture.OrderCommand(
+    cmd = OrderCommand(
         channel="WEB",
         external_id="O-1",
-        lines=(capture.LineCommand("A", qty, Decimal("10.00"), Decimal("3.00"), Decimal("5.13")),),
+        lines=(LineCommand("A", qty, Decimal("10.00"), Decimal("3.00"), Decimal("5.13")),),
         ship_to=ADDRESS,
         shipping_method="standard",
-        payment_status=capture.PaymentStatus.CAPTURED,
+        payment_status=PaymentStatus.CAPTURED,
         shipping=Decimal("4.90"),
     )
     order_id = int(
@@ -142,3 +146,32 @@ def test_delivered_events_are_acknowledged_once(shop: Database) -> None:
     assert outbox.acknowledge(shop, ids) == 0
     assert outbox.pending_events(shop, 0, 100) == []
     assert len({e["event_id"] for e in pending}) == len(pending)
+
+
+def test_cost_of_sale_is_posted_at_the_moving_average_cost_of_costed_receipts(
+    shop: Database,
+) -> None:
+    for qty, cost in ((10, "5"), (10, "7")):
+        inv.move_stock(
+            shop,
+            ACTOR,
+            inv.MoveCommand("A", "DC-2", qty, StockStatus.AVAILABLE, unit_cost=Decimal(cost)),
+        )
+    order_id = placed(shop, qty=5)
+    fulfillment.pick_order(shop, ACTOR, order_id)
+    ship(shop, order_id, 5)
+    cogs = shop.read(
+        lambda s: s.scalar(select(func.sum(JournalLine.debit)).where(JournalLine.account == "cogs"))
+    )
+    assert cogs == Decimal("30")  # 5 units at (10 x 5 + 10 x 7) / 20 = 6
+    average = shop.read(lambda s: s.scalar(select(Item.average_cost).where(Item.sku == "A")))
+    assert average == Decimal("6")
+
+
+def test_a_unit_cost_on_anything_but_a_receipt_is_refused(shop: Database) -> None:
+    receive(shop, "A", "DC-2", 5)
+    cmd = inv.MoveCommand(
+        "A", "DC-2", 1, StockStatus.DAMAGED, StockStatus.AVAILABLE, unit_cost=Decimal("1")
+    )
+    with pytest.raises(InvalidInput):
+        inv.move_stock(shop, ACTOR, cmd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,15 @@ from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, IdempotencyKey, Order
 from erp_core.adapters.tables import Customer, Reservation, StockMove
 from erp_core.domain.access import Principal, Role
-from erp_core.domain.orders import PaymentStatus
+from erp_core.domain.errors import DomainError
+from erp_core.domain.orders import OrderStatus, PaymentStatus
 from erp_core.services import master_data as md
+from erp_core.services import order_intake
 from erp_core.services import orders as capture
 from erp_core.services.holds import resolve_hold
 from erp_core.services.idempotency import request_hash
+from erp_core.services.order_commands import CustomerCommand, LineCommand, OrderCommand
+from erp_core.services.order_intake import Outcome
 from tests.factories import ACTOR, stocked
 from tests.integration.test_failure_injection import InjectedFailure, everything, failing_midway
 
@@ -29,18 +34,18 @@ def command(
     external_id: str = "EXT-1",
     payment: PaymentStatus = PaymentStatus.CAPTURED,
     customer: str = "C-1",
-) -> capture.OrderCommand:
-    return capture.OrderCommand(
+) -> OrderCommand:
+    return OrderCommand(
         channel="WEB",
         external_id=external_id,
         lines=(
-            capture.LineCommand("SKU-1", 2, Decimal("9.99")),
-            capture.LineCommand("SKU-1", 1, Decimal("9.99")),
+            LineCommand("SKU-1", 2, Decimal("9.99")),
+            LineCommand("SKU-1", 1, Decimal("9.99")),
         ),
         ship_to=ADDRESS,
         shipping_method="standard",
         payment_status=payment,
-        customer=capture.CustomerCommand(customer, "Customer"),
+        customer=CustomerCommand(customer, "Customer"),
     )
 
 
@@ -134,3 +139,46 @@ def test_capture_never_touches_stock(shop: Database) -> None:
     moves = count(shop, StockMove)
     capture.capture_order(shop, ACTOR, command(), as_is)
     assert count(shop, Reservation) == 0 and count(shop, StockMove) == moves
+
+
+def with_sku(cmd: OrderCommand, sku: str) -> OrderCommand:
+    return replace(cmd, lines=(LineCommand(sku, 1, Decimal("9.99")),))
+
+
+def test_a_batch_in_chunks_captures_each_order_once_and_refuses_only_the_bad_one(
+    shop: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shop.settings, "capture_chunk_orders", 3)
+    batch = [
+        command("B-1"),
+        with_sku(command("B-2"), "NOPE"),
+        command("B-1"),  # again in the same chunk
+        command("B-3", payment=PaymentStatus.PENDING),
+        command("B-1"),  # again in a later chunk
+        replace(command("B-4"), lines=()),
+    ]
+    outcomes = capture.capture_batch(shop, ACTOR, "WEB", batch)
+    first, bad, again, held, later, empty = outcomes
+    assert isinstance(first, Outcome) and first.created
+    assert again == later == Outcome(first.order_id, created=False)
+    assert isinstance(bad, DomainError) and bad.code == "not_found"
+    assert isinstance(empty, DomainError) and empty.code == "invalid_input"
+    assert isinstance(held, Outcome) and held.created
+    statuses = shop.read(lambda s: dict(s.execute(select(Order.external_id, Order.status)).all()))
+    assert statuses == {"B-1": OrderStatus.READY, "B-3": OrderStatus.HELD}
+    assert count(shop, Hold) == 1
+
+
+def test_a_chunk_that_collides_with_a_concurrent_capture_is_taken_order_by_order(
+    shop: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique channel order is the last line of defence: when a batch read no earlier
+    capture but one commits before its insert, the chunk falls back to one order at a time."""
+    existing = capture.capture_order(shop, ACTOR, command("C-2"), as_is).body["id"]
+    blind = iter([{}])
+    real = order_intake._captured
+    monkeypatch.setattr(order_intake, "_captured", lambda *args: next(blind, None) or real(*args))
+    outcomes = capture.capture_batch(shop, ACTOR, "WEB", [command("C-1"), command("C-2")])
+    assert [o.created for o in outcomes if isinstance(o, Outcome)] == [True, False]
+    assert outcomes[1] == Outcome(existing, created=False)
+    assert count(shop, Order) == 2

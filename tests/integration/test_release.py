@@ -9,13 +9,14 @@ import pytest
 
 from erp_core.adapters.database import Database
 from erp_core.domain.errors import IllegalTransition, InsufficientStock
-from erp_core.domain.orders import OrderStatus
+from erp_core.domain.orders import OrderStatus, PaymentStatus
 from erp_core.domain.routing import Assignment, HandlingCostRouter, RouteRequest
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions
 from erp_core.services import inventory as inv
 from erp_core.services import master_data as md
 from erp_core.services import orders as capture
+from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import cancel_order, releasable_orders, release_order
 from tests.factories import ACTOR, item, location
@@ -40,13 +41,13 @@ def receive(db: Database, sku: str, code: str, qty: int) -> None:
 
 
 def order(db: Database, external_id: str, *lines: tuple[str, int]) -> int:
-    cmd = capture.OrderCommand(
+    cmd = OrderCommand(
         channel="WEB",
         external_id=external_id,
-        lines=tuple(capture.LineCommand(sku, qty, Decimal("5")) for sku, qty in lines),
+        lines=tuple(LineCommand(sku, qty, Decimal("5")) for sku, qty in lines),
         ship_to=ADDRESS,
         shipping_method="standard",
-        payment_status=capture.PaymentStatus.CAPTURED,
+        payment_status=PaymentStatus.CAPTURED,
     )
     return int(capture.capture_order(db, ACTOR, cmd, as_is).body["id"])
 

@@ -47,6 +47,7 @@ from erp_core.services import master_data as md
 from erp_core.services import orders as capture
 from erp_core.services.backorders import allocate_arrivals
 from erp_core.services.holds import resolve_hold
+from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import RELEASABLE, cancel_order, release_order
 from tests.factories import ACTOR, item, location
@@ -191,10 +192,10 @@ class OrderMachine(RuleBasedStateMachine):
         """Capture validates on receipt: held for unaccepted payment (and for short stock when
         the channel asks), else ready; capture never touches stock."""
         self.captured += 1
-        cmd = capture.OrderCommand(
+        cmd = OrderCommand(
             channel="WEB",
             external_id=f"O-{self.captured}",
-            lines=tuple(capture.LineCommand(sku, qty, Decimal("5")) for sku, qty in lines),
+            lines=tuple(LineCommand(sku, qty, Decimal("5")) for sku, qty in lines),
             ship_to=ADDRESS,
             shipping_method="standard",
             payment_status=payment,

@@ -11,6 +11,7 @@ from api.composition import database_for, order_router
 from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
+    counts,
     fulfillment,
     governance,
     health,
@@ -20,8 +21,11 @@ from api.routes import (
     master,
     order_import,
     orders,
+    purchasing,
     release,
+    returns,
     supplier_items,
+    transfers,
 )
 from erp_core.settings import Settings, get_settings
 
@@ -57,6 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fulfillment,
         holds,
         governance,
+        purchasing,
+        transfers,
+        counts,
+        returns,
     ):
         app.include_router(module.router)
 

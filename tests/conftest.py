@@ -17,6 +17,9 @@ from api.main import create_app
 from erp_core.adapters import (  # noqa: F401  (register their tables)
     fulfillment_tables,
     order_tables,
+    purchasing_tables,
+    returns_tables,
+    transfer_tables,
 )
 from erp_core.adapters.database import Database
 from erp_core.adapters.migrations import upgrade

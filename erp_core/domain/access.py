@@ -39,36 +39,62 @@ class Permission(StrEnum):
     ORDERS_CANCEL = "orders:cancel"
     ORDERS_SHIP = "orders:ship"
     EVENTS_CONSUME = "events:consume"
+    PURCHASING_READ = "purchasing:read"
+    PURCHASING_WRITE = "purchasing:write"
+    PURCHASING_APPROVE = "purchasing:approve"
+    PURCHASING_RECEIVE = "purchasing:receive"
+    TRANSFERS_WRITE = "transfers:write"
+    COUNTS_WRITE = "counts:write"
+    ADJUSTMENTS_APPROVE = "adjustments:approve"
+    RETURNS_READ = "returns:read"
+    RETURNS_AUTHORIZE = "returns:authorize"
+    RETURNS_PROCESS = "returns:process"
+    REFUNDS_APPROVE = "refunds:approve"
 
 
 P = Permission
 _EVERYONE = {P.MASTER_READ, P.INVENTORY_READ}
 # Which holds a role may resolve is narrowed per reason in domain/order_rules.py.
 _ORDER_DESK = {P.ORDERS_CAPTURE, P.ORDERS_READ, P.HOLDS_RESOLVE, P.ORDERS_CANCEL}
+# Who runs the floor: receipts, transfers, counts and returned goods.
+_FLOOR = {P.PURCHASING_READ, P.PURCHASING_RECEIVE, P.TRANSFERS_WRITE, P.COUNTS_WRITE}
+_RETURNS_FLOOR = {P.RETURNS_READ, P.RETURNS_PROCESS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset(
         _EVERYONE
         | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.ORDERS_READ}
-        | {P.HOLDS_RESOLVE}
+        | {P.HOLDS_RESOLVE, P.PURCHASING_READ, P.PURCHASING_WRITE}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
         | {P.LOCATIONS_WRITE, P.CHANNELS_WRITE, P.CUSTOMERS_READ, P.INVENTORY_MOVE}
         | {P.INVENTORY_RESERVE, P.ORDERS_RELEASE, P.ORDERS_SHIP, P.EVENTS_CONSUME}
         | _ORDER_DESK
+        | _FLOOR
+        | _RETURNS_FLOOR
+        | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE}
     ),
     Role.WAREHOUSE: frozenset(
-        _EVERYONE | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ, P.ORDERS_SHIP}
+        _EVERYONE
+        | {P.INVENTORY_MOVE, P.INVENTORY_ADJUST, P.ORDERS_READ, P.ORDERS_SHIP}
+        | _FLOOR
+        | _RETURNS_FLOOR
     ),
     Role.FINANCE: frozenset(
-        _EVERYONE | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
+        _EVERYONE
+        | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
+        | {P.PURCHASING_READ, P.PURCHASING_APPROVE, P.ADJUSTMENTS_APPROVE}
+        | {P.RETURNS_READ, P.REFUNDS_APPROVE}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
-        _EVERYONE | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE} | _ORDER_DESK
+        _EVERYONE
+        | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE}
+        | _ORDER_DESK
+        | {P.RETURNS_READ, P.RETURNS_AUTHORIZE}
     ),
-    Role.DATA_SCIENTIST: frozenset(_EVERYONE | {P.COST_READ}),
+    Role.DATA_SCIENTIST: frozenset(_EVERYONE | {P.COST_READ, P.PURCHASING_READ}),
     Role.ROUTING_SERVICE: frozenset(_EVERYONE),
 }
 

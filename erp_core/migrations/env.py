@@ -10,6 +10,9 @@ from sqlalchemy import create_engine
 from erp_core.adapters import (  # noqa: F401  (register their tables)
     fulfillment_tables,
     order_tables,
+    purchasing_tables,
+    returns_tables,
+    transfer_tables,
 )
 from erp_core.adapters.tables import Base, UtcDateTime
 

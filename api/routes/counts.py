@@ -1,0 +1,5 @@
+"""counts."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""purchasing."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""returns."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

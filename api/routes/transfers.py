@@ -1,0 +1,5 @@
+"""transfers."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -29,3 +29,4 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/receipts.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +45,63 @@ class Settings(BaseSettings):
         default=100,
         description="Orders of a batch import captured per transaction (a longer transaction "
         "holds SQLite's write lock longer).",
+    )
+    count_show_expected: bool = Field(
+        default=False,
+        description="Whether count sheets show counters the quantity the system expects (a "
+        "blind count, the default, keeps counters from copying it).",
+    )
+    count_tolerance_units: int = Field(
+        default=0,
+        ge=0,
+        description="A count missing the expected quantity by at most this "
+        "many units still counts as accurate.",
+    )
+    count_tolerance_percent: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        description="...or by at most this percentage of the expected quantity.",
+    )
+    adjustment_approval_units: int | None = Field(
+        default=1000,
+        ge=0,
+        description="A stock adjustment (or count variance) of more units than this waits for "
+        "approval by someone with adjustments:approve; null switches the limit off.",
+    )
+    adjustment_approval_value: Decimal | None = Field(
+        default=Decimal(10_000),
+        ge=0,
+        description="...and so does one worth more than this at the item's current cost.",
+    )
+    refund_approval_amount: Decimal = Field(
+        default=Decimal(250),
+        ge=0,
+        description="A refund totalling more than this waits for approval by someone with "
+        "refunds:approve before its credit note is posted.",
+    )
+    return_window_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days after shipment a line may be returned, for channels without a "
+        "return policy of their own.",
+    )
+    purchase_approval_threshold: Decimal = Field(
+        default=Decimal(10_000),
+        ge=0,
+        description="A purchase order worth more than this must be approved by someone with "
+        "purchasing:approve before it is sent; one worth less may be sent straight from draft.",
+    )
+    receipt_over_tolerance: Decimal = Field(
+        default=Decimal("0.05"),
+        ge=0,
+        le=1,
+        description="How much more than ordered a purchase order line may receive, as a "
+        "fraction of the ordered quantity (0.05: five percent, rounded down to whole units).",
+    )
+    receipt_on_time_grace_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days after a line's expected date a receipt still counts as on time.",
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import OrderAllocation
-from erp_core.adapters.tables import Item, Reservation, StockBalance
+from erp_core.adapters.purchasing_tables import PurchaseOrder, Receipt, ReceiptLine
+from erp_core.adapters.tables import Item, Reservation, StockBalance, StockMove
 from erp_core.domain.orders import AllocationStatus
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.ledger_check import ledger_discrepancies
@@ -16,7 +18,7 @@ from erp_core.queries.ledger_check import ledger_discrepancies
 
 def assert_ledger_consistent(db: Database) -> None:
     """Balances equal the sum of moves; nothing negative unless the item allows it;
-    reserved equals the sum of active reservations."""
+    reserved equals the sum of active reservations; purchase receipts equal their moves."""
     assert ledger_discrepancies(db) == [], "balances differ from the sum of moves"
     projected = db.read(
         lambda s: {
@@ -56,4 +58,28 @@ def assert_ledger_consistent(db: Database) -> None:
     )
     assert all(a == r and active for a, r, active in allocated), (
         "an active allocation does not hold an active reservation of its quantity"
+    )
+    assert db.read(_receipt_lines_unlike_their_moves) == 0, (
+        "a purchase receipt line differs from the ledger move it posted"
+    )
+
+
+def _receipt_lines_unlike_their_moves(session: Session) -> int:
+    """Receipts equal moves in: each receipt line is one move of its qty, item, status and
+    the order's location, from outside the company."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ReceiptLine)
+            .join(StockMove, StockMove.id == ReceiptLine.move_id)
+            .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+            .join(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+            .where(
+                (StockMove.qty != ReceiptLine.qty)
+                | (StockMove.item_id != ReceiptLine.item_id)
+                | (StockMove.location_id != PurchaseOrder.location_id)
+                | (StockMove.to_status != ReceiptLine.to_status)
+                | StockMove.from_status.is_not(None)
+            )
+        )
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.deps import Db, page_limit, require
 from api.redaction import redact
 from api.schemas.common import Page
+from api.schemas.counts import AdjustmentRequestPublic
 from api.schemas.inventory import (
     AdjustmentCreate,
     LedgerParams,
@@ -26,6 +28,7 @@ from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions, ledger_page
 from erp_core.queries.pages import INT64_MAX
 from erp_core.services import inventory as inv
+from erp_core.services.adjustment_requests import PendingAdjustment
 from erp_core.services.backorders import allocate_arrivals
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
@@ -69,12 +72,17 @@ def post_relocation(
     "/adjustments",
     status_code=201,
     response_model=MovePublic,
-    summary="Correct a bucket to a counted quantity or by a delta, with a reason",
+    responses={202: {"model": AdjustmentRequestPublic, "description": "Held for approval"}},
+    summary="Correct a bucket to a counted quantity or by a delta, with a reason; above the "
+    "approval threshold, 202 with a pending adjustment request and no stock moved",
 )
 def post_adjustment(
     body: AdjustmentCreate, request: Request, tasks: BackgroundTasks, db: Db, who: Adjuster
 ) -> Any:
     moved = inv.adjust_stock(db, who.actor, inv.AdjustCommand(**body.model_dump()))
+    if isinstance(moved, PendingAdjustment):
+        held = AdjustmentRequestPublic.model_validate(moved.request)
+        return JSONResponse(held.model_dump(mode="json"), status_code=202)
     if moved["to_status"] == StockStatus.AVAILABLE:
         allocate_backorders_after(tasks, request, db, who, body.sku)
     return moved

@@ -111,3 +111,7 @@ class PositionPublic(BaseModel):
     in_transit: int
     on_hand: int = Field(description="available + reserved.")
     available_to_sell: int = Field(description="available less channel ring-fences.")
+    inbound: int = Field(
+        description="Open purchase quantities on their way here, whenever expected; "
+        "GET /v1/atp gives them by date."
+    )

@@ -25,12 +25,18 @@ class ItemFields(BaseModel):
     hazardous: bool = False
     restricted_regions: Annotated[list[Region], Field(max_length=100)] = []
     allow_negative_stock: bool = False
+    requires_inspection: bool = Field(
+        default=False, description="Receipts go to quarantine until released by a move."
+    )
 
 
 class SupplierFields(BaseModel):
     name: Name
     email: Email | None = None
     region: Region | None = None
+    requires_inspection: bool = Field(
+        default=False, description="Everything received from this supplier goes to quarantine."
+    )
 
 
 class LocationFields(BaseModel):

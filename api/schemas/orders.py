@@ -59,6 +59,7 @@ class OrderLinePublic(BaseModel):
     line_no: int
     sku: str
     qty: int
+    qty_cancelled: int = Field(description="Units cancelled before shipment")
     unit_price: Decimal
     discount: Decimal
     tax: Decimal
@@ -132,10 +133,21 @@ class BackorderPublic(BaseModel):
     created_at: datetime
     allocation_priority: int
     age_seconds: int
+    next_inbound_date: date | None = Field(
+        description="When stock of the SKU is next expected in (open purchase orders, any "
+        "location); null if none is on order"
+    )
+    inbound_qty: int = Field(description="Units of the SKU on order, in all")
 
 
 class OrderCancel(Input):
     comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class LineCancel(OrderCancel):
+    qty: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = Field(
+        default=None, description="Units to cancel; absent: every unit not yet shipped"
+    )
 
 
 class BackorderParams(PageParams):

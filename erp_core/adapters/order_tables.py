@@ -71,6 +71,7 @@ class OrderLine(Base):
     __table_args__ = (
         UniqueConstraint("order_id", "line_no"),
         CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_cancelled BETWEEN 0 AND qty", name="cancelled_within_qty"),
         CheckConstraint("unit_price >= 0", name="price_not_negative"),
         CheckConstraint("discount >= 0", name="discount_not_negative"),
         CheckConstraint("tax >= 0", name="tax_not_negative"),
@@ -80,6 +81,8 @@ class OrderLine(Base):
     line_no: Mapped[int]
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     qty: Mapped[int]
+    # Units cancelled before shipment; what the line still asks for is qty - qty_cancelled.
+    qty_cancelled: Mapped[int] = mapped_column(default=0, server_default="0")
     unit_price: Mapped[Decimal] = mapped_column(Money)
     discount: Mapped[Decimal] = mapped_column(Money)
     tax: Mapped[Decimal] = mapped_column(Money)

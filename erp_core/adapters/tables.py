@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -105,6 +106,8 @@ class Item(Base):
     hazardous: Mapped[bool] = mapped_column(default=False)
     restricted_regions: Mapped[list[str]] = mapped_column(JSON, default=list)
     allow_negative_stock: Mapped[bool] = mapped_column(default=False)
+    # Receipts of it go to quarantine, to be released by a move after inspection.
+    requires_inspection: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -117,6 +120,8 @@ class Supplier(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(64))
+    # Everything received from it goes to quarantine first.
+    requires_inspection: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -17,6 +17,7 @@ from erp_core.adapters.tables import (
     StockMove,
 )
 from erp_core.domain.stock import StockStatus
+from erp_core.queries.inbound import inbound_totals
 from erp_core.queries.pages import Page, decode_cursor, keyset, page_of
 from erp_core.services.lookup import by_code
 
@@ -75,7 +76,11 @@ def inventory_positions(
         if not grouped:
             _require_known(session, sku, location)
         keys, next_cursor = page_of(list(grouped), limit, lambda key: key)
-        return Page([position(*grouped[key]) for key in keys], next_cursor)
+        arriving = inbound_totals(session, sorted({item for item, _ in keys})) if keys else {}
+        return Page(
+            [{**position(*grouped[key]), "inbound": arriving.get(key, 0)} for key in keys],
+            next_cursor,
+        )
 
     return db.read(run)
 

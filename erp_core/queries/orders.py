@@ -21,10 +21,12 @@ from erp_core.adapters.tables import Channel, Customer, Item, Location, utcnow
 from erp_core.domain.errors import NotFound
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
+from erp_core.queries.inbound import inbound
 from erp_core.queries.pages import Page, keyset, page_of
 from erp_core.services.lookup import by_code
 
-# What of an order line is neither reserved for it nor shipped: what it still waits for.
+# What of an order line is neither cancelled, reserved for it nor shipped: what it still waits
+# for.
 _ALLOCATED = (
     select(func.coalesce(func.sum(OrderAllocation.qty), 0))
     .where(
@@ -38,7 +40,7 @@ _SHIPPED = (
     .where(ShipmentLine.order_line_id == OrderLine.id)
     .scalar_subquery()
 )
-OPEN_QTY = (OrderLine.qty - _ALLOCATED - _SHIPPED).label("open_qty")
+OPEN_QTY = (OrderLine.qty - OrderLine.qty_cancelled - _ALLOCATED - _SHIPPED).label("open_qty")
 
 _ORDER = (
     select(
@@ -92,6 +94,7 @@ def order_detail(session: Session, order_id: int) -> dict[str, Any]:
             OrderLine.line_no,
             Item.sku,
             OrderLine.qty,
+            OrderLine.qty_cancelled,
             OrderLine.unit_price,
             OrderLine.discount,
             OrderLine.tax,
@@ -277,6 +280,7 @@ def backorders_page(db: Database, sku: str | None, cursor: str | None, limit: in
             Channel.code.label("channel"),
             Order.external_id,
             OrderLine.line_no,
+            OrderLine.item_id,
             Item.sku,
             OrderLine.qty,
             OPEN_QTY,
@@ -295,12 +299,32 @@ def backorders_page(db: Database, sku: str | None, cursor: str | None, limit: in
     def run(session: Session) -> Page:
         rows, next_cursor = page_of(list(session.execute(query)), limit, lambda r: (r.id,))
         now = utcnow()
+        expected = _expected_inbound(session, {r.item_id for r in rows})
         return Page(
             [
-                {**r._mapping, "age_seconds": int((now - r.created_at).total_seconds())}
+                {
+                    **r._mapping,
+                    "age_seconds": int((now - r.created_at).total_seconds()),
+                    **expected.get(r.item_id, _NOTHING_INBOUND),
+                }
                 for r in rows
             ],
             next_cursor,
         )
 
     return db.read(run)
+
+
+_NOTHING_INBOUND: dict[str, Any] = {"inbound_qty": 0, "next_inbound_date": None}
+
+
+def _expected_inbound(session: Session, item_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """When stock for a backordered item is next expected (any location, any source) and how
+    much is on its way in all."""
+    expected: dict[int, dict[str, Any]] = {}
+    for arrival in inbound(session, sorted(item_ids)) if item_ids else []:
+        found = expected.setdefault(
+            arrival.item_id, {"inbound_qty": 0, "next_inbound_date": arrival.expected_date}
+        )
+        found["inbound_qty"] += arrival.qty
+    return expected

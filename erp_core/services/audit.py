@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, insert
+from sqlalchemy.orm import Session
 
 from erp_core.adapters.tables import AUDIT, Base, columns_of, utcnow
 
@@ -59,4 +60,25 @@ def record(
             before=json_safe(before) if before is not None else None,
             after=json_safe(after) if after is not None else None,
         ),
+    )
+
+
+def record_for(
+    session: Session,
+    entity: str,
+    actor: str,
+    action: str,
+    key: object,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> None:
+    """`record` from inside an ORM session, for one record of `entity`."""
+    record(
+        session.connection(),
+        actor=actor,
+        action=action,
+        entity=entity,
+        key=str(key),
+        before=before,
+        after=after,
     )

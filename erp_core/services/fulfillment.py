@@ -211,6 +211,6 @@ def _shrink_reservation(session: Session, reservation_id: int, take: int, held: 
 def _nothing_left(session: Session, order_id: int) -> bool:
     shipped = shipped_quantities(session, order_id)
     return all(
-        shipped.get(line.id, 0) >= line.qty
+        shipped.get(line.id, 0) >= line.qty - line.qty_cancelled
         for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))
     )

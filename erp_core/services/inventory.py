@@ -23,6 +23,11 @@ from erp_core.domain.stock import (
     operator_move,
 )
 from erp_core.services import audit
+from erp_core.services.adjustment_requests import (
+    PendingAdjustment,
+    hold_for_approval,
+    needs_approval,
+)
 from erp_core.services.lookup import place_by_ids, stock_place
 
 
@@ -95,15 +100,23 @@ def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
     return db.transact_core(work)
 
 
-def adjust_stock(db: Database, actor: str, cmd: AdjustCommand) -> dict[str, Any]:
-    """Correct a bucket to a counted quantity or by a signed delta, with a reason code."""
+def adjust_stock(
+    db: Database, actor: str, cmd: AdjustCommand
+) -> dict[str, Any] | PendingAdjustment:
+    """Correct a bucket to a counted quantity or by a signed delta, with a reason code; a
+    correction above the approval threshold is held for approval and moves nothing yet."""
 
-    def work(conn: Connection) -> dict[str, Any]:
+    def work(conn: Connection) -> dict[str, Any] | PendingAdjustment:
         place = stock_place(conn, cmd.sku, cmd.location, active=False)
         current = ledger.lock_balances(conn, place, [cmd.status])[cmd.status]
         move = adjustment_move(
             cmd.status, current, cmd.counted_qty, cmd.delta, db.settings.max_move_qty
         )
+        delta = move.deltas()[cmd.status]
+        if needs_approval(conn, db.settings, place.item_id, delta):
+            return PendingAdjustment(
+                hold_for_approval(conn, actor, place, cmd.status, delta, cmd.reason, cmd.reference)
+            )
         return record_move(conn, "inventory.adjust", place, move, cmd.reason, cmd.reference, actor)
 
     return db.transact_core(work)
@@ -194,8 +207,10 @@ def reserve(
     return reservation_dict({**reservation, "id": reservation_id}, place)
 
 
-def unreserve(conn: Connection, actor: str, reservation_id: int) -> dict[str, Any]:
-    """Inside a caller's transaction: release a reservation back to free stock."""
+def unreserve(
+    conn: Connection, actor: str, reservation_id: int, qty: int | None = None
+) -> dict[str, Any]:
+    """Inside a caller's transaction: release a reservation, or `qty` of it, to free stock."""
     found = conn.execute(
         select(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).with_for_update()
     ).first()
@@ -206,8 +221,12 @@ def unreserve(conn: Connection, actor: str, reservation_id: int) -> dict[str, An
         raise IllegalTransition(
             f"reservation {reservation_id} is already released", id=reservation_id
         )
+    held = reservation["qty"]
+    take = held if qty is None else qty
+    if not 0 < take <= held:
+        raise InvalidInput(f"reservation {reservation_id} holds {held}, not {take}", held=held)
     place = place_by_ids(conn, reservation["item_id"], reservation["location_id"])
-    move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, reservation["qty"])
+    move = Move(StockStatus.RESERVED, StockStatus.AVAILABLE, take)
     record_move(
         conn,
         "inventory.unreserve",
@@ -217,7 +236,9 @@ def unreserve(conn: Connection, actor: str, reservation_id: int) -> dict[str, An
         f"reservation:{reservation_id}",
         actor,
     )
-    released = {"active": False, "released_at": utcnow()}
+    released: dict[str, Any] = (
+        {"active": False, "released_at": utcnow()} if take == held else {"qty": held - take}
+    )
     conn.execute(update(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id).values(released))
     return reservation_dict(reservation | released, place)
 

@@ -82,10 +82,7 @@ def cancel_order(db: Database, actor: str, order_id: int, comment: str) -> dict[
         for allocation in _active_allocations(session, order.id):
             unreserve(conn, actor, allocation.reservation_id)
             allocation.status = AllocationStatus.RELEASED
-        open_holds = select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.OPEN)
-        for hold in session.scalars(open_holds):
-            hold.status, hold.resolved_at = HoldStatus.CANCELLED, utcnow()
-            hold.resolved_by, hold.comment = actor, comment[:1000]
+        close_open_holds(session, order.id, actor, comment)
         audit.record(
             conn,
             actor=actor,
@@ -98,6 +95,14 @@ def cancel_order(db: Database, actor: str, order_id: int, comment: str) -> dict[
         return order_detail(session, order.id)
 
     return db.transact(work)
+
+
+def close_open_holds(session: Session, order_id: int, actor: str, comment: str) -> None:
+    """A cancelled order's holds are closed with it: nobody needs to work them any more."""
+    open_holds = select(Hold).where(Hold.order_id == order_id, Hold.status == HoldStatus.OPEN)
+    for hold in session.scalars(open_holds):
+        hold.status, hold.resolved_at = HoldStatus.CANCELLED, utcnow()
+        hold.resolved_by, hold.comment = actor, comment[:1000]
 
 
 def releasable_orders(db: Database, limit: int) -> list[int]:

@@ -237,6 +237,23 @@ def test_release_reserves_and_cancel_gives_the_stock_back(
     assert (stock["available"], stock["reserved"]) == (50, 0)
 
 
+def test_a_line_is_cancelled_in_part_by_a_permitted_role_and_its_units_freed(
+    shop: TestClient, admin: H, key_for: KeyFor
+) -> None:
+    got = shop.post("/v1/orders", headers=admin, json=order()).json()
+    ops = key_for(Role.OPERATIONS)
+    shop.post(f"/v1/orders/{got['id']}/release", headers=ops)
+    url = f"/v1/orders/{got['id']}/lines/1/cancel"
+    refused = shop.post(url, headers=key_for(Role.WAREHOUSE), json={"qty": 1, "comment": "x"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    too_many = shop.post(url, headers=ops, json={"qty": 3, "comment": "x"})
+    assert (too_many.status_code, too_many.json()["code"]) == (422, "invalid_input")
+    done = shop.post(url, headers=ops, json={"qty": 1, "comment": "only one wanted"}).json()
+    assert (done["status"], done["lines"][0]["qty_cancelled"]) == ("allocated", 1)
+    stock = shop.get("/v1/inventory", headers=admin, params={"sku": "SKU-1"}).json()["data"][0]
+    assert (stock["available"], stock["reserved"]) == (49, 1)
+
+
 def test_backorders_list_what_waits_for_stock(shop: TestClient, admin: H) -> None:
     big = order(lines=[{"sku": "SKU-1", "qty": 70, "unit_price": "10.00"}])
     got = shop.post("/v1/orders", headers=admin, json=big).json()

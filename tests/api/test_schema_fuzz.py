@@ -28,7 +28,9 @@ from erp_core.services import master_data as md
 from erp_core.services.inventory import ReserveCommand, reserve_stock
 from tests import factories
 
-EXAMPLES_PER_MODE = 12
+# PostgreSQL runs fewer: it is there for what only its types refuse (numeric and integer
+# ranges), which the schema's bounds already keep out of most cases.
+EXAMPLES_PER_MODE = {"sqlite": 12, "postgres": 6}
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Revoking keys is fuzzed on its own, with the fuzzer's key kept out of reach.
 REVOKE_KEY = ("DELETE", "/v1/api-keys/{key_id}")
@@ -143,15 +145,16 @@ def fuzz(
     operation: APIOperation,
     mode: GenerationMode,
     run: Callable[[Case], None],
+    examples_per_mode: int,
     keep: Callable[[Case], bool] | None = None,
 ) -> None:
-    """Run `run` over EXAMPLES_PER_MODE generated cases of one operation."""
+    """Run `run` over `examples_per_mode` generated cases of one operation."""
     strategy = planted(operation, operation.as_strategy(generation_mode=mode))
     if keep is not None:
         strategy = strategy.filter(keep)
 
     @settings(
-        max_examples=EXAMPLES_PER_MODE,
+        max_examples=examples_per_mode,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -220,12 +223,13 @@ def test_generated_requests_never_get_a_server_error_and_4xx_bodies_carry_a_code
         if operation is revoke[0]:
             continue
         for mode in MODES:
-            fuzz(operation, mode, runner(operation.label, mode))
+            fuzz(operation, mode, runner(operation.label, mode), EXAMPLES_PER_MODE[backend])
     for mode in MODES:
         fuzz(
             revoke[0],
             mode,
             runner(revoke[0].label, mode),
+            EXAMPLES_PER_MODE[backend],
             keep=lambda case: not _names_key(case.path_parameters.get("key_id"), fuzzer_key),
         )
 

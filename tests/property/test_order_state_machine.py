@@ -1,5 +1,5 @@
-"""Random capture / validate / hold / resolve / release / receive / pick / ship / cancel
-sequences against a real SQLite database (RELIABILITY.md, promise 7).
+"""Random capture / validate / hold / resolve / release / receive / pick / ship / cancel /
+cancel-a-line sequences against a real SQLite database (RELIABILITY.md, promise 7).
 
 A plain-Python model follows every order through ALLOWED: its status, the path it took, what
 is allocated to it and what has shipped, per SKU, and its holds. After every step the stored
@@ -47,6 +47,7 @@ from erp_core.services import master_data as md
 from erp_core.services import orders as capture
 from erp_core.services.backorders import allocate_arrivals
 from erp_core.services.holds import resolve_hold
+from erp_core.services.line_cancellation import CANCELLABLE, cancel_line
 from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import RELEASABLE, cancel_order, release_order
@@ -87,14 +88,16 @@ class ModelOrder:
     path: list[OrderStatus] = field(default_factory=lambda: [S.RECEIVED])
     allocated: Counter[str] = field(default_factory=Counter)
     shipped: Counter[str] = field(default_factory=Counter)
+    cancelled: Counter[str] = field(default_factory=Counter)
     holds: dict[int, bool] = field(default_factory=dict)
 
     @property
     def wanted(self) -> Counter[str]:
+        """What the order's lines ask for, less what was cancelled of them."""
         total: Counter[str] = Counter()
         for sku, qty in self.lines:
             total[sku] += qty
-        return total
+        return total - self.cancelled
 
     @property
     def still_open(self) -> Counter[str]:
@@ -362,10 +365,42 @@ class OrderMachine(RuleBasedStateMachine):
         self.free += order.allocated
         order.allocated = Counter()
 
+    @precondition(lambda self: self._in(*CANCELLABLE))
+    @rule(pick=st.integers(0, 50), part=st.integers(0, 3))
+    def cancel_units_of_a_line(self, pick: int, part: int) -> None:
+        """Units of one line (all it has not shipped, or `part` of them) are cancelled: first
+        what the line waits for, then its reservations, back to free stock. All cancelled,
+        the order is; all the rest shipped, it is shipped and invoiced; nothing left waiting,
+        a backordered order is allocated."""
+        orders = self._in(*CANCELLABLE)
+        order_id = orders[pick % len(orders)]
+        order = self.model[order_id]
+        lines = self.db.read(partial(_unshipped_lines, order_id=order_id))
+        line_no, unshipped, allocated = lines[pick % len(lines)]
+        qty = min(part, unshipped) if part else None
+        cancelled = qty or unshipped
+        freed = cancelled - min(cancelled, unshipped - allocated)
+        event(f"cancel line: {order.status.value}, {'part' if qty else 'all'} of it")
+        done = cancel_line(self.db, ACTOR, order_id, line_no, qty, "fewer")
+        sku = order.lines[line_no - 1][0]
+        order.cancelled[sku] += cancelled
+        order.allocated[sku] -= freed
+        self.free[sku] += freed
+        if not +(order.wanted - order.shipped):
+            if +order.shipped:
+                order.go(S.SHIPPED)
+                order.go(S.INVOICED)
+            else:
+                order.go(S.CANCELLED)
+                order.holds = dict.fromkeys(order.holds, False)
+        elif order.status == S.BACKORDERED and not +order.still_open:
+            order.go(S.ALLOCATED)
+        assert done["status"] == order.status
+
     def _illegal_attempts(self) -> list[tuple[str, Callable[[], object]]]:
         """Release of an order neither ready nor backordered; pick of an order not allocated;
         ship of an order with nothing allocated to ship (held, ready, cancelled, invoiced);
-        resolving a hold already closed."""
+        cancelling a line of an order that is over; resolving a hold already closed."""
         one_unit = fulfillment.ShipCommand("L1", "DHL", (fulfillment.ShipLine(1, 1),))
         attempts: list[tuple[str, Callable[[], object]]] = []
         for o, m in self.model.items():
@@ -380,6 +415,9 @@ class OrderMachine(RuleBasedStateMachine):
             if m.status not in fulfillment.SHIPPABLE:
                 ship = partial(fulfillment.ship_order, self.db, ACTOR, o, one_unit)
                 attempts.append((f"ship {m.status.value}", ship))
+            if m.status not in CANCELLABLE:
+                line = partial(cancel_line, self.db, ACTOR, o, 1, None, "too late")
+                attempts.append((f"cancel a line of {m.status.value}", line))
         attempts += [
             ("resolve a closed hold", partial(resolve_hold, self.db, ADMIN, h, True, "again"))
             for _, h in self._holds(is_open=False)
@@ -454,6 +492,27 @@ class OrderMachine(RuleBasedStateMachine):
         assert facts["open_holds"] == {
             (o, h) for o, m in self.model.items() for h, is_open in m.holds.items() if is_open
         }
+
+
+def _unshipped_lines(session: Session, order_id: int) -> list[tuple[int, int, int]]:
+    """(line no, units neither shipped nor cancelled, units allocated) of the order's lines
+    with something left."""
+    shipped = fulfillment.shipped_quantities(session, order_id)
+    allocated: Counter[int] = Counter()
+    for line_id, qty in session.execute(
+        select(OrderAllocation.order_line_id, OrderAllocation.qty)
+        .join(OrderLine, OrderLine.id == OrderAllocation.order_line_id)
+        .where(OrderLine.order_id == order_id, OrderAllocation.status == AllocationStatus.ACTIVE)
+    ):
+        allocated[line_id] += qty
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
+    )
+    left = [
+        (line.line_no, line.qty - line.qty_cancelled - shipped.get(line.id, 0), allocated[line.id])
+        for line in lines
+    ]
+    return [entry for entry in left if entry[1] > 0]
 
 
 def _allocated_at(session: Session, order_id: int) -> dict[str, list[tuple[int, int]]]:

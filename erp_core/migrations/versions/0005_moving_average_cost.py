@@ -1,4 +1,4 @@
-"""moving-average cost: items.average_cost, stock_moves.unit_cost
+"""moving-average cost (items.average_cost, stock_moves.unit_cost); order line cancellation
 
 Revision ID: 0005
 Revises: 0004
@@ -21,6 +21,16 @@ COSTS = (("items", "average_cost"), ("stock_moves", "unit_cost"))
 
 
 def upgrade() -> None:
+    op.add_column(
+        "order_lines",
+        sa.Column(
+            "qty_cancelled",
+            sa.Integer(),
+            sa.CheckConstraint("qty_cancelled BETWEEN 0 AND qty", name="cancelled_within_qty"),
+            server_default="0",
+            nullable=False,
+        ),
+    )
     for table, column in COSTS:
         op.add_column(
             table,
@@ -39,3 +49,6 @@ def downgrade() -> None:
             check = op.f(f"ck_{table}_{column}_not_negative")
             op.drop_constraint(check, table, type_="check")
         op.drop_column(table, column)
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_order_lines_cancelled_within_qty"), "order_lines", "check")
+    op.drop_column("order_lines", "qty_cancelled")

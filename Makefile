@@ -2,6 +2,8 @@
 # runs the whole suite. Both create the virtual environment on first use.
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Test processes: one per core of the 2-core machines Keel is built and checked on.
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .PHONY: install demo test lint bench
@@ -19,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/keel demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

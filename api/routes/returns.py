@@ -18,6 +18,7 @@ from api.schemas.returns import (
     RefundCreate,
     RefundParams,
     RefundPublic,
+    RefundRejection,
     RefurbishedCreate,
     ReturnCreate,
     ReturnParams,
@@ -222,3 +223,18 @@ def post_approval(
     refund_id: Annotated[int, Path(ge=1, le=INT64_MAX)], db: Db, who: Approver
 ) -> Any:
     return refunds.approve_refund(db, who.actor, refund_id)
+
+
+@router.post(
+    "/v1/refunds/{refund_id}/reject",
+    response_model=RefundPublic,
+    summary="Turn a pending refund down: nothing posts, and its units may be refunded again",
+    tags=["refunds"],
+)
+def post_rejection(
+    refund_id: Annotated[int, Path(ge=1, le=INT64_MAX)],
+    body: RefundRejection,
+    db: Db,
+    who: Approver,
+) -> Any:
+    return refunds.reject_refund(db, who.actor, refund_id, body.comment)

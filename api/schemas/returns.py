@@ -89,6 +89,10 @@ class ReturnParams(PageParams):
     older_than_minutes: Annotated[int, Field(ge=0, le=525_600)] | None = None
 
 
+class RefundRejection(Input):
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 class RefundParams(PageParams):
     status: RefundStatus = RefundStatus.PENDING_APPROVAL
 
@@ -130,6 +134,9 @@ class RefundPublic(BaseModel):
     approved_by: str | None
     approved_at: datetime | None
     posted_at: datetime | None
+    rejected_by: str | None
+    rejected_at: datetime | None
+    rejection_comment: str | None
     journal_entry_id: int | None
 
 

@@ -132,4 +132,7 @@ class Refund(Base):
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
     posted_at: Mapped[datetime | None]
+    rejected_by: Mapped[str | None] = mapped_column(String(100))
+    rejected_at: Mapped[datetime | None]
+    rejection_comment: Mapped[str | None] = mapped_column(String(1000))
     journal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))

@@ -26,6 +26,7 @@ class RefundStatus(StrEnum):
     # Approval posts at once: an approved but unposted refund would be a state nobody works.
     PENDING_APPROVAL = "pending_approval"
     POSTED = "posted"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,9 @@ _REFUND_FIELDS = (
     "approved_by",
     "approved_at",
     "posted_at",
+    "rejected_by",
+    "rejected_at",
+    "rejection_comment",
     "journal_entry_id",
 )
 

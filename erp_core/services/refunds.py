@@ -109,11 +109,7 @@ def approve_refund(db: Database, actor: str, refund_id: int) -> dict[str, Any]:
     """Approve a pending refund and post its credit note; the approver is recorded."""
 
     def work(session: Session) -> dict[str, Any]:
-        refund = session.get(Refund, refund_id, with_for_update=True)
-        if refund is None:
-            raise NotFound(f"refund {refund_id} not found", id=refund_id)
-        if refund.status != RefundStatus.PENDING_APPROVAL:
-            raise IllegalTransition(f"refund {refund_id} is {refund.status.value}")
+        refund = _pending(session, refund_id)
         if refund.requested_by == actor:
             raise PermissionDenied("a refund is approved by someone other than its requester")
         before = {"status": refund.status}
@@ -123,6 +119,32 @@ def approve_refund(db: Database, actor: str, refund_id: int) -> dict[str, Any]:
         return _recorded(session, actor, "refund.approve", refund, before)
 
     return db.transact(work)
+
+
+def reject_refund(db: Database, actor: str, refund_id: int, comment: str) -> dict[str, Any]:
+    """Turn a pending refund down: nothing posts, and its units may be refunded again."""
+
+    def work(session: Session) -> dict[str, Any]:
+        refund = _pending(session, refund_id)
+        before = {"status": refund.status}
+        lines = lines_by_no(session, refund.return_id)
+        for claimed in refund.lines:
+            lines[claimed["line_no"]][0].qty_refunded -= claimed["qty"]
+        refund.status = RefundStatus.REJECTED
+        refund.rejected_by, refund.rejected_at = actor, utcnow()
+        refund.rejection_comment = comment[:1000]
+        return _recorded(session, actor, "refund.reject", refund, before)
+
+    return db.transact(work)
+
+
+def _pending(session: Session, refund_id: int) -> Refund:
+    refund = session.get(Refund, refund_id, with_for_update=True)
+    if refund is None:
+        raise NotFound(f"refund {refund_id} not found", id=refund_id)
+    if refund.status != RefundStatus.PENDING_APPROVAL:
+        raise IllegalTransition(f"refund {refund_id} is {refund.status.value}")
+    return refund
 
 
 def _post(session: Session, actor: str, refund: Refund, order: Order) -> None:
@@ -174,12 +196,13 @@ def _refunded_per_order_line(session: Session, order_id: int) -> dict[int, int]:
 
 
 def _whole_order_back(session: Session, order_id: int, refunded: dict[int, int]) -> bool:
-    """Every shipped unit of the order refunded (with this refund), and shipping not yet."""
+    """Every shipped unit of the order refunded (with this refund), and shipping not yet (a
+    rejected refund gave none back)."""
     shipped = shipped_quantities(session, order_id)
     shipping_paid = session.scalar(
         select(func.coalesce(func.sum(Refund.shipping), 0))
         .join(ReturnAuthorization, ReturnAuthorization.id == Refund.return_id)
-        .where(ReturnAuthorization.order_id == order_id)
+        .where(ReturnAuthorization.order_id == order_id, Refund.status != RefundStatus.REJECTED)
     )
     everything = all(refunded.get(line_id, 0) >= qty for line_id, qty in shipped.items())
     return everything and not shipping_paid

@@ -157,6 +157,24 @@ def test_a_refund_above_the_threshold_is_posted_only_by_an_approver(
     assert approved["approved_by"].endswith("test-finance") and approved["approved_at"]
 
 
+def test_only_an_approver_turns_a_pending_refund_down_with_a_comment(
+    shop: TestClient, shipped: int, admin: H, key_for: KeyFor, db: Database
+) -> None:
+    db.settings.refund_approval_amount = 5
+    desk, finance = key_for(Role.CUSTOMER_SERVICE), key_for(Role.FINANCE)
+    rma_id = inspected(shop, admin, shipped)
+    refund = shop.post(f"/v1/returns/{rma_id}/refund", headers=desk, json={}).json()
+    url = f"/v1/refunds/{refund['id']}/reject"
+    assert shop.post(url, headers=desk, json={"comment": "no"}).status_code == 403
+    assert shop.post(url, headers=finance, json={}).status_code == 422
+    rejected = shop.post(url, headers=finance, json={"comment": "paid by the marketplace"}).json()
+    assert (rejected["status"], rejected["rejection_comment"]) == (
+        "rejected",
+        "paid by the marketplace",
+    )
+    assert shop.get("/v1/refunds", headers=finance).json()["data"] == []
+
+
 def test_restocked_units_are_allocated_to_a_waiting_backorder(
     shop: TestClient, shipped: int, admin: H
 ) -> None:

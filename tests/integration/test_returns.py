@@ -21,7 +21,7 @@ from erp_core.queries.inventory import inventory_positions
 from erp_core.services import inventory as inv
 from erp_core.services import master_data as md
 from erp_core.services.dispositions import DisposeLine, dispose_units, restock_refurbished
-from erp_core.services.refunds import approve_refund, request_refund
+from erp_core.services.refunds import approve_refund, reject_refund, request_refund
 from erp_core.services.return_policies import set_return_policy
 from erp_core.services.return_receiving import InspectLine, inspect_return, receive_return
 from erp_core.services.returns import AuthorizeCommand, LineQty, authorize_return, cancel_return
@@ -303,6 +303,24 @@ def test_a_large_refund_waits_for_approval_by_someone_else(shop: Database, shipp
     )
     with pytest.raises(IllegalTransition):
         approve_refund(shop, "controller", refund["id"])
+
+
+def test_a_rejected_refund_posts_nothing_and_frees_its_units_for_another(
+    shop: Database, shipped: int
+) -> None:
+    shop.settings.refund_approval_amount = Decimal("10")
+    rma_id = received_and_inspected(shop, shipped, 3)
+    refund = request_refund(shop, "clerk", rma_id)
+    entries = shop.read(lambda s: s.scalar(select(func.count()).select_from(JournalEntry)))
+    rejected = reject_refund(shop, "controller", refund["id"], "already refunded by the channel")
+    assert (rejected["status"], rejected["rejected_by"]) == (RefundStatus.REJECTED, "controller")
+    assert shop.read(lambda s: s.scalar(select(func.count()).select_from(JournalEntry))) == entries
+    with pytest.raises(IllegalTransition):
+        approve_refund(shop, "controller", refund["id"])
+    with pytest.raises(IllegalTransition):
+        reject_refund(shop, "controller", refund["id"], "twice")
+    again = request_refund(shop, "clerk", rma_id)
+    assert again["lines"] == refund["lines"] and again["total"] == refund["total"]
 
 
 @pytest.mark.parametrize("step", ["receive", "dispose", "refund"])

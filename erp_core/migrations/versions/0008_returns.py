@@ -104,6 +104,7 @@ def upgrade() -> None:
             sa.Enum(
                 "pending_approval",
                 "posted",
+                "rejected",
                 name="refund_status",
                 native_enum=False,
                 create_constraint=True,
@@ -122,6 +123,9 @@ def upgrade() -> None:
         sa.Column("approved_by", sa.String(length=100), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rejected_by", sa.String(length=100), nullable=True),
+        sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rejection_comment", sa.String(length=1000), nullable=True),
         sa.Column(
             "journal_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
+from api.redaction import redact
 from api.routes.inventory import allocate_backorders_after
 from api.schemas.common import Page, PageParams
 from api.schemas.purchasing import (
@@ -41,19 +42,6 @@ Approver = Annotated[Principal, Depends(require(Permission.PURCHASING_APPROVE))]
 Receiver = Annotated[Principal, Depends(require(Permission.PURCHASING_RECEIVE))]
 StockReader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 
-# What a purchase order says about money; blanked for roles that may not read cost.
-_COST_FIELDS = frozenset({"unit_cost", "freight", "duty", "landed_unit_cost", "total_value"})
-
-
-def _visible(record: Any, who: Principal) -> Any:
-    if who.may(Permission.COST_READ):
-        return record
-    if isinstance(record, dict):
-        return {k: None if k in _COST_FIELDS else _visible(v, who) for k, v in record.items()}
-    if isinstance(record, list):
-        return [_visible(v, who) for v in record]
-    return record
-
 
 @router.post(
     "/v1/purchase-orders",
@@ -68,7 +56,7 @@ def post_purchase_order(body: PurchaseOrderCreate, db: Db, who: Writer) -> Any:
         note=body.note,
         lines=tuple(po.PoLineCommand(**line.model_dump()) for line in body.lines),
     )
-    return _visible(po.create_purchase_order(db, who.actor, cmd), who)
+    return redact(po.create_purchase_order(db, who.actor, cmd), who)
 
 
 @router.get(
@@ -82,7 +70,7 @@ def list_purchase_orders(
     page = purchase_orders_page(
         db, query.status, query.supplier, query.cursor, page_limit(db, query.limit)
     )
-    return {"data": _visible(page.data, who), "next_cursor": page.next_cursor}
+    return {"data": redact(page.data, who), "next_cursor": page.next_cursor}
 
 
 @router.get(
@@ -91,7 +79,7 @@ def list_purchase_orders(
     summary="One purchase order with its lines and receipts",
 )
 def get_one_purchase_order(po_id: PoId, db: Db, who: Reader) -> Any:
-    return _visible(get_purchase_order(db, po_id), who)
+    return redact(get_purchase_order(db, po_id), who)
 
 
 @router.patch(
@@ -107,7 +95,7 @@ def patch_line(
     who: Writer,
 ) -> Any:
     changes = body.model_dump(exclude_unset=True)
-    return _visible(po.change_line(db, who.actor, po_id, line_no, changes), who)
+    return redact(po.change_line(db, who.actor, po_id, line_no, changes), who)
 
 
 @router.post(
@@ -116,7 +104,7 @@ def patch_line(
     summary="Approve a draft order (records who and when)",
 )
 def post_approve(po_id: PoId, db: Db, who: Approver) -> Any:
-    return _visible(po.approve_purchase_order(db, who.actor, po_id), who)
+    return redact(po.approve_purchase_order(db, who.actor, po_id), who)
 
 
 @router.post(
@@ -126,7 +114,7 @@ def post_approve(po_id: PoId, db: Db, who: Approver) -> Any:
     "approval threshold",
 )
 def post_send(po_id: PoId, db: Db, who: Writer) -> Any:
-    return _visible(po.send_purchase_order(db, who.actor, po_id), who)
+    return redact(po.send_purchase_order(db, who.actor, po_id), who)
 
 
 @router.post(
@@ -135,7 +123,7 @@ def post_send(po_id: PoId, db: Db, who: Writer) -> Any:
     summary="Cancel an order before anything was received",
 )
 def post_cancel(po_id: PoId, db: Db, who: Writer) -> Any:
-    return _visible(po.cancel_purchase_order(db, who.actor, po_id), who)
+    return redact(po.cancel_purchase_order(db, who.actor, po_id), who)
 
 
 @router.post(
@@ -144,7 +132,7 @@ def post_cancel(po_id: PoId, db: Db, who: Writer) -> Any:
     summary="Close a (partly) received order: what never came is no longer expected",
 )
 def post_close(po_id: PoId, db: Db, who: Writer) -> Any:
-    return _visible(po.close_purchase_order(db, who.actor, po_id), who)
+    return redact(po.close_purchase_order(db, who.actor, po_id), who)
 
 
 @router.post(
@@ -175,7 +163,7 @@ def post_receipt(
     }
     if arrived:
         allocate_backorders_after(tasks, request, db, who, *sorted(arrived))
-    return _visible(receipt, who)
+    return redact(receipt, who)
 
 
 @router.get(

@@ -21,14 +21,14 @@ from erp_core.domain.counts import (
     Tolerance,
     check_sheet_open,
 )
-from erp_core.domain.errors import InvalidInput, NotFound
+from erp_core.domain.errors import InvalidInput
 from erp_core.domain.stock import Move, StockStatus, check_qty
 from erp_core.domain.transfers import check_each_sku_once
 from erp_core.queries.counts import sheet_detail
 from erp_core.services import audit
 from erp_core.services.adjustment_requests import hold_for_approval, needs_approval
 from erp_core.services.inventory import record_move
-from erp_core.services.lookup import active_by_code, by_code, place_by_ids
+from erp_core.services.lookup import active_by_code, by_code, locked, place_by_ids
 
 A = StockStatus.AVAILABLE
 
@@ -98,7 +98,7 @@ def enter_counts(
             )
 
     def work(session: Session) -> dict[str, Any]:
-        sheet = _locked(session, sheet_id)
+        sheet = locked(session, CountSheet, sheet_id, "count sheet")
         check_sheet_open(sheet_id, sheet.status)
         lines = _lines_by_sku(session, sheet_id)
         now = utcnow()
@@ -128,7 +128,7 @@ def post_sheet(db: Database, actor: str, sheet_id: int) -> dict[str, Any]:
     tolerance = Tolerance(db.settings.count_tolerance_units, db.settings.count_tolerance_percent)
 
     def work(session: Session) -> dict[str, Any]:
-        sheet = _locked(session, sheet_id)
+        sheet = locked(session, CountSheet, sheet_id, "count sheet")
         check_sheet_open(sheet_id, sheet.status)
         lines = sorted(_lines_by_sku(session, sheet_id).values(), key=lambda x: x.item_id)
         uncounted = [line.item_id for line in lines if line.counted_qty is None]
@@ -166,13 +166,6 @@ def post_sheet(db: Database, actor: str, sheet_id: int) -> dict[str, Any]:
         return sheet_detail(session, sheet_id, db.settings.count_show_expected)
 
     return db.transact(work)
-
-
-def _locked(session: Session, sheet_id: int) -> CountSheet:
-    sheet = session.get(CountSheet, sheet_id, with_for_update=True)
-    if sheet is None:
-        raise NotFound(f"count sheet {sheet_id} not found", id=sheet_id)
-    return sheet
 
 
 def _lines_by_sku(session: Session, sheet_id: int) -> dict[str, CountLine]:

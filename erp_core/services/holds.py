@@ -12,11 +12,12 @@ from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, Order
 from erp_core.adapters.tables import utcnow
 from erp_core.domain.access import Principal
-from erp_core.domain.errors import IllegalTransition, NotFound, PermissionDenied
+from erp_core.domain.errors import IllegalTransition, PermissionDenied
 from erp_core.domain.order_rules import HoldStatus, may_resolve
 from erp_core.domain.orders import OrderStatus
 from erp_core.queries.orders import order_detail
 from erp_core.services import audit
+from erp_core.services.lookup import locked
 from erp_core.services.order_lifecycle import change_status
 
 
@@ -27,9 +28,7 @@ def resolve_hold(
     order (its other open holds close with it). Returns the order."""
 
     def work(session: Session) -> dict[str, Any]:
-        hold = session.get(Hold, hold_id, with_for_update=True)
-        if hold is None:
-            raise NotFound(f"hold {hold_id} not found", id=hold_id)
+        hold = locked(session, Hold, hold_id, "hold")
         if hold.status != HoldStatus.OPEN:
             raise IllegalTransition(f"hold {hold_id} is already {hold.status.value}", id=hold_id)
         if not may_resolve(who.role, hold.reason):

@@ -12,6 +12,15 @@ from erp_core.adapters.tables import ITEMS, LOCATIONS, Channel, Customer, Item, 
 from erp_core.domain.errors import InactiveRecord, NotFound
 
 R = TypeVar("R", Item, Supplier, Location, Channel, Customer)
+Row = TypeVar("Row")
+
+
+def locked(session: Session, model: type[Row], record_id: int, what: str) -> Row:
+    """The record, locked against concurrent changes for the rest of the transaction."""
+    found = session.get(model, record_id, with_for_update=True)
+    if found is None:
+        raise NotFound(f"{what} {record_id} not found", id=record_id)
+    return found
 
 
 def by_code(session: Session, model: type[R], code: str) -> R:

@@ -7,17 +7,14 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.order_tables import Order, OrderStatusChange
 from erp_core.adapters.tables import utcnow
-from erp_core.domain.errors import NotFound
 from erp_core.domain.orders import CUSTOMER_FACING, OrderStatus, check_transition
 from erp_core.services import outbox
+from erp_core.services.lookup import locked
 
 
 def locked_order(session: Session, order_id: int) -> Order:
     """The order, locked against concurrent changes for the rest of the transaction."""
-    order = session.get(Order, order_id, with_for_update=True)
-    if order is None:
-        raise NotFound(f"order {order_id} not found", id=order_id)
-    return order
+    return locked(session, Order, order_id, "order")
 
 
 def record_receipt(session: Session, order: Order, actor: str) -> None:

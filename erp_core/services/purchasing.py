@@ -25,7 +25,7 @@ from erp_core.domain.purchasing import (
 )
 from erp_core.queries.purchasing import purchase_order_detail, purchase_order_lines
 from erp_core.services import audit
-from erp_core.services.lookup import active_by_code
+from erp_core.services.lookup import active_by_code, locked
 
 # The timestamp each state stamps when the order enters it.
 _STAMPS = {
@@ -171,10 +171,7 @@ def close_purchase_order(db: Database, actor: str, po_id: int) -> dict[str, Any]
 
 def locked_purchase_order(session: Session, po_id: int) -> PurchaseOrder:
     """The order, locked against concurrent changes for the rest of the transaction."""
-    po = session.get(PurchaseOrder, po_id, with_for_update=True)
-    if po is None:
-        raise NotFound(f"purchase order {po_id} not found", id=po_id)
-    return po
+    return locked(session, PurchaseOrder, po_id, "purchase order")
 
 
 def move_to(po: PurchaseOrder, target: PoStatus, actor: str) -> None:

@@ -28,6 +28,7 @@ from erp_core.queries.returns import refund_dict
 from erp_core.services import audit
 from erp_core.services.fulfillment import shipped_quantities
 from erp_core.services.journal import post_entry
+from erp_core.services.lookup import locked
 from erp_core.services.order_lifecycle import locked_order
 from erp_core.services.return_policies import terms_for
 from erp_core.services.returns import LineQty, check_lines, lines_by_no, locked_return
@@ -139,9 +140,7 @@ def reject_refund(db: Database, actor: str, refund_id: int, comment: str) -> dic
 
 
 def _pending(session: Session, refund_id: int) -> Refund:
-    refund = session.get(Refund, refund_id, with_for_update=True)
-    if refund is None:
-        raise NotFound(f"refund {refund_id} not found", id=refund_id)
+    refund = locked(session, Refund, refund_id, "refund")
     if refund.status != RefundStatus.PENDING_APPROVAL:
         raise IllegalTransition(f"refund {refund_id} is {refund.status.value}")
     return refund

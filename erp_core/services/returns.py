@@ -15,7 +15,7 @@ from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
 from erp_core.adapters.order_tables import OrderLine
 from erp_core.adapters.returns_tables import ReturnAuthorization, ReturnLine
 from erp_core.adapters.tables import Location, utcnow
-from erp_core.domain.errors import InvalidInput, NotFound
+from erp_core.domain.errors import InvalidInput
 from erp_core.domain.refunds import STEP
 from erp_core.domain.returns import (
     ReturnReason,
@@ -28,7 +28,7 @@ from erp_core.domain.returns import (
 from erp_core.domain.stock import check_qty
 from erp_core.queries.returns import return_detail
 from erp_core.services import audit
-from erp_core.services.lookup import active_by_code
+from erp_core.services.lookup import active_by_code, locked
 from erp_core.services.order_lifecycle import locked_order
 from erp_core.services.return_policies import terms_for
 
@@ -129,10 +129,7 @@ def check_lines(lines: tuple[LineQty, ...], max_qty: int) -> None:
 
 
 def locked_return(session: Session, rma_id: int) -> ReturnAuthorization:
-    rma = session.get(ReturnAuthorization, rma_id, with_for_update=True)
-    if rma is None:
-        raise NotFound(f"return {rma_id} not found", id=rma_id)
-    return rma
+    return locked(session, ReturnAuthorization, rma_id, "return")
 
 
 def lines_by_no(session: Session, rma_id: int) -> dict[int, tuple[ReturnLine, int]]:

@@ -15,7 +15,7 @@ from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Location, utcnow
 from erp_core.adapters.transfer_tables import Transfer, TransferLine
-from erp_core.domain.errors import InvalidInput, NotFound
+from erp_core.domain.errors import InvalidInput
 from erp_core.domain.stock import Move, StockStatus, check_qty
 from erp_core.domain.transfers import (
     TransferStatus,
@@ -28,7 +28,7 @@ from erp_core.domain.transfers import (
 from erp_core.queries.transfers import transfer_detail
 from erp_core.services import audit
 from erp_core.services.inventory import record_move
-from erp_core.services.lookup import active_by_code, place_by_ids
+from erp_core.services.lookup import active_by_code, locked, place_by_ids
 
 A, IN_TRANSIT = StockStatus.AVAILABLE, StockStatus.IN_TRANSIT
 
@@ -85,7 +85,7 @@ def ship_transfer(db: Database, actor: str, transfer_id: int) -> dict[str, Any]:
     InsufficientStock (and nothing moved) if the source is short of any of them."""
 
     def work(session: Session) -> dict[str, Any]:
-        transfer = _locked(session, transfer_id)
+        transfer = locked(session, Transfer, transfer_id, "transfer")
         check_transition(transfer_id, transfer.status, TransferStatus.SHIPPED)
         conn, reference = session.connection(), f"transfer:{transfer_id}"
         for line in _lines(session, transfer_id):
@@ -121,7 +121,7 @@ def receive_transfer(
             check_qty(line.qty, db.settings.max_move_qty)
 
     def work(session: Session) -> dict[str, Any]:
-        transfer = _locked(session, transfer_id)
+        transfer = locked(session, Transfer, transfer_id, "transfer")
         check_transition(transfer_id, transfer.status, TransferStatus.RECEIVED)
         conn, reference = session.connection(), f"transfer:{transfer_id}"
         by_sku = {_sku(session, line.item_id): line for line in _lines(session, transfer_id)}
@@ -144,7 +144,7 @@ def cancel_transfer(db: Database, actor: str, transfer_id: int) -> dict[str, Any
     """Only a draft can be cancelled: nothing has moved yet."""
 
     def work(session: Session) -> dict[str, Any]:
-        transfer = _locked(session, transfer_id)
+        transfer = locked(session, Transfer, transfer_id, "transfer")
         check_transition(transfer_id, transfer.status, TransferStatus.CANCELLED)
         _change_status(session, actor, transfer, TransferStatus.CANCELLED)
         return transfer_detail(session, transfer_id)
@@ -167,13 +167,6 @@ def _receipt_quantities(
         if line.sku not in by_sku:
             raise InvalidInput(f"transfer {transfer_id} does not carry {line.sku}", sku=line.sku)
     return {line.sku: line.qty for line in lines}
-
-
-def _locked(session: Session, transfer_id: int) -> Transfer:
-    transfer = session.get(Transfer, transfer_id, with_for_update=True)
-    if transfer is None:
-        raise NotFound(f"transfer {transfer_id} not found", id=transfer_id)
-    return transfer
 
 
 def _lines(session: Session, transfer_id: int) -> list[TransferLine]:

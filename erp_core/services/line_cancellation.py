@@ -51,8 +51,8 @@ def cancel_line(
                 status=order.status.value,
             )
         line = _line(session, order_id, line_no)
-        shipped = shipped_quantities(session, order_id).get(line.id, 0)
-        unshipped = line.qty - line.qty_cancelled - shipped
+        shipped = shipped_quantities(session, order_id)
+        unshipped = line.qty - line.qty_cancelled - shipped.get(line.id, 0)
         cancelled = unshipped if qty is None else qty
         if not 0 < cancelled <= unshipped:
             raise InvalidInput(
@@ -65,7 +65,7 @@ def cancel_line(
         _release(session, actor, line, cancelled - min(cancelled, waiting))
         line.qty_cancelled += cancelled
         session.flush()
-        _follow(session, order, actor, comment)
+        _follow(session, order, shipped, actor, comment)
         outbox.emit(
             session,
             "order.line_cancelled",
@@ -127,10 +127,11 @@ def _release(session: Session, actor: str, line: OrderLine, qty: int) -> None:
         left -= take
 
 
-def _follow(session: Session, order: Order, actor: str, comment: str) -> None:
-    """The order's status after a line changed."""
-    lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
-    shipped = shipped_quantities(session, order.id)
+def _follow(
+    session: Session, order: Order, shipped: dict[int, int], actor: str, comment: str
+) -> None:
+    """The order's status after a line changed (`shipped`: units shipped per line id)."""
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
     left = sum(line.qty - line.qty_cancelled - shipped.get(line.id, 0) for line in lines)
     if left == 0 and not shipped:
         change_status(session, order, OrderStatus.CANCELLED, actor, comment)

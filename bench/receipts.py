@@ -44,7 +44,8 @@ from support import ACTOR, Latency, log
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.purchasing_tables import PurchaseOrder, PurchaseOrderLine
-from erp_core.adapters.tables import Item, Location, Supplier, SupplierItem, utcnow
+from erp_core.adapters.tables import Item, Location, Supplier, SupplierItem
+from erp_core.clock import utcnow
 from erp_core.domain.access import Role
 from erp_core.domain.purchasing import PoStatus
 from erp_core.services import api_keys

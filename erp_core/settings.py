@@ -103,6 +103,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Days after a line's expected date a receipt still counts as on time.",
     )
+    forecast_max_horizon: int = Field(
+        default=365, gt=0, description="Longest forecast horizon a run may ask for, in days."
+    )
+    forecast_default_horizon: int = Field(
+        default=56, gt=0, description="Forecast horizon when a request names none (8 weeks)."
+    )
+    forecast_model_name: str = Field(
+        default="keel-demand-forecaster", description="Registered MLflow model of the forecaster."
+    )
 
 
 @lru_cache

@@ -15,7 +15,9 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from api.main import create_app
 from erp_core.adapters import (  # noqa: F401  (register their tables)
+    forecast_tables,
     fulfillment_tables,
+    label_tables,
     order_tables,
     purchasing_tables,
     returns_tables,
@@ -30,6 +32,10 @@ from erp_core.settings import Settings
 from tests.ledger_check import assert_ledger_consistent
 
 PG_URL = os.environ.get("KEEL_TEST_PG_URL")
+# statsforecast compiles with numba on first use: one cache for every test process.
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".keel" / "numba-cache")
+)
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 

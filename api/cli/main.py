@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli import inventory, release, supplier_items  # noqa: F401  (supplier commands)
+from api.cli import check, demo, inventory, release, supplier_items  # noqa: F401  (supplier commands)
+from api.cli import order_import as orders
 from api.cli.master import GROUPS
 from api.cli.output import cli_actor, console, reports_errors, show_table
 from api.composition import database
@@ -19,7 +18,6 @@ from erp_core.domain.access import Role
 from erp_core.queries.governance import api_key_list
 from erp_core.services import api_keys
 from erp_core.settings import get_settings
-from pipelines.demo_catalogue import catalogue_is_loaded, demo_size, seed_demo_catalogue
 
 app = typer.Typer(help="Keel: ecommerce ERP core with decision support.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -30,6 +28,8 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(release.app, name="release")
 for name, group in GROUPS.items():
     app.add_typer(group, name=name)
+app.command("check")(check.check)
+app.command("demo")(demo.demo)
 
 
 @db_app.command("upgrade")
@@ -74,8 +74,24 @@ def import_file(
     kind: Annotated[
         ImportKind | None, typer.Option(help="items or stock; default: from the header")
     ] = None,
+    history_format: orders.FormatOption = None,
+    column_map: orders.MapOption = None,
+    channel: orders.ChannelOption = None,
+    location: orders.LocationOption = None,
+    start: orders.StartOption = None,
+    freq: orders.FreqOption = None,
+    date_format: orders.DateFormatOption = None,
+    create_missing: orders.CreateMissingOption = False,
 ) -> None:
-    """Load items or opening stock from CSV: every row or none, with the rejected rows listed."""
+    """Load items or opening stock from CSV (every row or none, with the rejected rows listed),
+    or an order history as shipped orders (the good rows; exit 3 when some were rejected)."""
+    history = orders.OrderImportOptions(
+        history_format, column_map, channel, location, start, freq, date_format, create_missing
+    )
+    layout = orders.history_format(path, kind, history)
+    if layout is not None:
+        orders.import_order_history(path, layout, history)
+        return
     report = run_import(database(), cli_actor(), path.read_text(encoding="utf-8-sig"), kind)
     console.print(
         f"[green]imported[/green] {report.kind}: {report.rows} rows, {report.created} created, "
@@ -87,32 +103,4 @@ def import_file(
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API under uvicorn."""
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
-
-
-@app.command("demo")
-def demo(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-) -> None:
-    """Create the database, load the demo company, print an admin key and serve the API."""
-    settings = get_settings()
-    upgrade(settings.database_url)
-    db = database()
-    if catalogue_is_loaded(db):
-        console.print("demo catalogue already loaded")
-    else:
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-        ) as bar:
-            task = bar.add_task("loading demo company", total=demo_size())
-            seed_demo_catalogue(
-                db, cli_actor(), lambda what, n: bar.update(task, advance=n, description=what)
-            )
-    _, key = api_keys.create_key(db, cli_actor(), "demo-admin", Role.ADMIN)
-    console.print(f"database: {settings.database_url}")
-    console.print(f"API docs: http://{host}:{port}/docs")
-    console.print(f"admin API key (send as X-API-Key):\n{key}")
-    if serve_api:
-        serve(host, port)
+    demo.serve_api(host, port, workers)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.adapters.tables import Base, BigId, Money, utcnow
+from erp_core.adapters.tables import Base, BigId, Money
+from erp_core.clock import utcnow
 
 
 class Shipment(Base):

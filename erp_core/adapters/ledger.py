@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from erp_core.adapters.tables import BALANCES, LOCATIONS, MOVES, utcnow
+from erp_core.adapters.tables import BALANCES, LOCATIONS, MOVES
+from erp_core.clock import utcnow
 from erp_core.domain.stock import Move, StockStatus, check_withdrawals
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.adapters.tables import Base, BigId, Money, enum_column, utcnow
+from erp_core.adapters.tables import Base, BigId, Money, enum_column
+from erp_core.clock import utcnow
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus, PaymentStatus
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.adapters.tables import Base, BigId, Money, enum_column, utcnow
+from erp_core.adapters.tables import Base, BigId, Money, enum_column
+from erp_core.clock import utcnow
 from erp_core.domain.purchasing import AllocationBasis, PoStatus
 from erp_core.domain.stock import StockStatus
 

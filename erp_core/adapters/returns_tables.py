@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.adapters.tables import Base, BigId, Money, enum_column, utcnow
+from erp_core.adapters.tables import Base, BigId, Money, enum_column
+from erp_core.clock import utcnow
 from erp_core.domain.refunds import RefundStatus
 from erp_core.domain.returns import Condition, Disposition, ReturnReason, ReturnStatus
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from erp_core.clock import utcnow
 from erp_core.domain.access import Role
 from erp_core.domain.master import ChannelKind, LocationKind
 from erp_core.domain.stock import StockStatus
@@ -41,10 +42,6 @@ NAMING = {
 Money = Numeric(14, 4)
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for ledger-sized tables.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def enum_column(cls: type, name: str) -> Enum:

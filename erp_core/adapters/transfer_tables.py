@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.adapters.tables import Base, BigId, enum_column, utcnow
+from erp_core.adapters.tables import Base, BigId, enum_column
+from erp_core.clock import utcnow
 from erp_core.domain.counts import RequestState, SheetStatus
 from erp_core.domain.stock import StockStatus
 from erp_core.domain.transfers import TransferStatus

@@ -50,6 +50,8 @@ class Permission(StrEnum):
     RETURNS_AUTHORIZE = "returns:authorize"
     RETURNS_PROCESS = "returns:process"
     REFUNDS_APPROVE = "refunds:approve"
+    FORECASTS_READ = "forecasts:read"
+    FORECASTS_RUN = "forecasts:run"
 
 
 P = Permission
@@ -66,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERYONE
         | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.ORDERS_READ}
         | {P.HOLDS_RESOLVE, P.PURCHASING_READ, P.PURCHASING_WRITE}
+        | {P.FORECASTS_READ, P.FORECASTS_RUN}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
@@ -74,7 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _ORDER_DESK
         | _FLOOR
         | _RETURNS_FLOOR
-        | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE}
+        | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE, P.FORECASTS_READ}
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE
@@ -94,7 +97,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _ORDER_DESK
         | {P.RETURNS_READ, P.RETURNS_AUTHORIZE}
     ),
-    Role.DATA_SCIENTIST: frozenset(_EVERYONE | {P.COST_READ, P.PURCHASING_READ}),
+    Role.DATA_SCIENTIST: frozenset(
+        _EVERYONE | {P.COST_READ, P.PURCHASING_READ, P.FORECASTS_READ, P.FORECASTS_RUN}
+    ),
     Role.ROUTING_SERVICE: frozenset(_EVERYONE),
 }
 

@@ -8,7 +8,9 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from erp_core.adapters import (  # noqa: F401  (register their tables)
+    forecast_tables,
     fulfillment_tables,
+    label_tables,
     order_tables,
     purchasing_tables,
     returns_tables,

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import BALANCES, Item, Location, utcnow
+from erp_core.adapters.tables import BALANCES, Item, Location
+from erp_core.clock import utcnow
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inbound import inbound
 from erp_core.queries.inventory import position

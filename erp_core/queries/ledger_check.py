@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, literal, select, union_all
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import BALANCES, MOVES
 
 
-def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
+def discrepancies_query() -> Select[Any]:
     """Every (item, location, status) whose balance differs from the sum of its moves
-    (incoming minus outgoing); an empty list means the ledger and balances agree."""
+    (incoming minus outgoing)."""
     flows = union_all(
         select(
             MOVES.c.item_id, MOVES.c.location_id, MOVES.c.to_status.label("status"), MOVES.c.qty
@@ -64,9 +63,9 @@ def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
         .where(BALANCES.c.id.is_(None), sums.c.ledger != 0)
     )
 
-    def run(session: Session) -> list[dict[str, Any]]:
-        return [
-            dict(r._mapping) for r in session.execute(union_all(wrong_balances, missing_balances))
-        ]
+    return select(union_all(wrong_balances, missing_balances).subquery())
 
-    return db.read(run)
+
+def ledger_discrepancies(db: Database) -> list[dict[str, Any]]:
+    """An empty list means the ledger and balances agree."""
+    return db.read(lambda s: [dict(r._mapping) for r in s.execute(discrepancies_query())])

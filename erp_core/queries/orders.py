@@ -17,7 +17,8 @@ from erp_core.adapters.order_tables import (
     OrderLine,
     OrderStatusChange,
 )
-from erp_core.adapters.tables import Channel, Customer, Item, Location, utcnow
+from erp_core.adapters.tables import Channel, Customer, Item, Location
+from erp_core.clock import utcnow
 from erp_core.domain.errors import NotFound
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus

@@ -16,7 +16,8 @@ from erp_core.adapters.returns_tables import (
     ReturnDisposition,
     ReturnLine,
 )
-from erp_core.adapters.tables import Channel, Item, Location, Supplier, utcnow
+from erp_core.adapters.tables import Channel, Item, Location, Supplier
+from erp_core.clock import utcnow
 from erp_core.domain.errors import NotFound
 from erp_core.domain.refunds import RefundStatus
 from erp_core.domain.returns import ReturnStatus

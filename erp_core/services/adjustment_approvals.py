@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import utcnow
 from erp_core.adapters.transfer_tables import ADJUSTMENT_REQUESTS
+from erp_core.clock import utcnow
 from erp_core.domain.counts import RequestState, check_approver, check_pending
 from erp_core.domain.errors import NotFound
 from erp_core.domain.stock import Move, check_qty

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from erp_core.adapters.ledger import StockPlace
-from erp_core.adapters.tables import ITEMS, utcnow
+from erp_core.adapters.tables import ITEMS
 from erp_core.adapters.transfer_tables import ADJUSTMENT_REQUESTS
+from erp_core.clock import utcnow
 from erp_core.domain.counts import ApprovalThreshold, RequestState
 from erp_core.domain.stock import StockStatus
 from erp_core.domain.valuation import current_cost

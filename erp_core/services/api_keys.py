@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import ApiKey, utcnow
+from erp_core.adapters.tables import ApiKey
+from erp_core.clock import utcnow
 from erp_core.domain.access import Principal, Role
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotAuthenticated, NotFound
 from erp_core.services import audit

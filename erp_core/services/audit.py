@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
-from erp_core.adapters.tables import AUDIT, Base, columns_of, utcnow
+from erp_core.adapters.tables import AUDIT, Base, columns_of
+from erp_core.clock import utcnow
 
 
 def snapshot(record: Base) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Location, StockBalance, utcnow
+from erp_core.adapters.tables import Item, Location, StockBalance
 from erp_core.adapters.transfer_tables import CountLine, CountSheet
+from erp_core.clock import utcnow
 from erp_core.domain.counts import (
     COUNT_VARIANCE,
     AlreadyCounted,

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
 from erp_core.adapters.order_tables import OrderAllocation, OrderLine
-from erp_core.adapters.tables import RESERVATIONS, Item, Location, utcnow
+from erp_core.adapters.tables import RESERVATIONS, Item, Location
+from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.stock import Move, StockStatus

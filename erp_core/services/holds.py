@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, Order
-from erp_core.adapters.tables import utcnow
+from erp_core.clock import utcnow
 from erp_core.domain.access import Principal
 from erp_core.domain.errors import IllegalTransition, PermissionDenied
 from erp_core.domain.order_rules import HoldStatus, may_resolve

@@ -12,8 +12,9 @@ from sqlalchemy import Connection, insert, select, update
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.ledger import PostedMove, StockPlace
-from erp_core.adapters.tables import RESERVATIONS, utcnow
+from erp_core.adapters.tables import RESERVATIONS
 from erp_core.adapters.valuation import value_receipt
+from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.stock import (
     Move,

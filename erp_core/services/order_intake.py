@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.fulfillment_tables import OutboxEvent
 from erp_core.adapters.order_tables import Hold, Order, OrderLine, OrderStatusChange
-from erp_core.adapters.tables import AUDIT, Channel, Customer, Item, Location, StockBalance, utcnow
+from erp_core.adapters.tables import AUDIT, Channel, Customer, Item, Location, StockBalance
+from erp_core.clock import utcnow
 from erp_core.domain.errors import (
     AlreadyExists,
     DomainError,

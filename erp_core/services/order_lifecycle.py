@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.order_tables import Order, OrderStatusChange
-from erp_core.adapters.tables import utcnow
+from erp_core.clock import utcnow
 from erp_core.domain.orders import CUSTOMER_FACING, OrderStatus, check_transition
 from erp_core.services import outbox
 from erp_core.services.lookup import locked

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import OutboxEvent
-from erp_core.adapters.tables import utcnow
+from erp_core.clock import utcnow
 from erp_core.services.audit import json_safe
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.purchasing_tables import PurchaseOrder, PurchaseOrderLine
-from erp_core.adapters.tables import Item, Location, Supplier, SupplierItem, utcnow
+from erp_core.adapters.tables import Item, Location, Supplier, SupplierItem
+from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.purchasing import (
     ApprovalRequired,

@@ -23,8 +23,9 @@ from erp_core.adapters.purchasing_tables import (
     Receipt,
     ReceiptLine,
 )
-from erp_core.adapters.tables import Item, Supplier, utcnow
+from erp_core.adapters.tables import Item, Supplier
 from erp_core.adapters.valuation import value_receipt
+from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput
 from erp_core.domain.purchasing import (
     RECEIVABLE,

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Order, OrderLine
 from erp_core.adapters.returns_tables import Refund, ReturnAuthorization, ReturnLine
-from erp_core.adapters.tables import Channel, utcnow
+from erp_core.adapters.tables import Channel
+from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, NotFound, PermissionDenied
 from erp_core.domain.refunds import (
     RefundAmounts,

@@ -13,7 +13,8 @@ from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import ShipmentLine
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
-from erp_core.adapters.tables import Channel, utcnow
+from erp_core.adapters.tables import Channel
+from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus

@@ -14,7 +14,8 @@ from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
 from erp_core.adapters.order_tables import OrderLine
 from erp_core.adapters.returns_tables import ReturnAuthorization, ReturnLine
-from erp_core.adapters.tables import Location, utcnow
+from erp_core.adapters.tables import Location
+from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput
 from erp_core.domain.refunds import STEP
 from erp_core.domain.returns import (

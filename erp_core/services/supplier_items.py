@@ -17,20 +17,23 @@ from erp_core.services.lookup import active_by_code, by_code
 def create_supplier_item(
     db: Database, actor: str, supplier_code: str, values: dict[str, Any]
 ) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        supplier = active_by_code(session, Supplier, supplier_code)
-        item = active_by_code(session, Item, values["sku"])
-        if _find(session, supplier, item) is not None:
-            raise AlreadyExists(
-                f"{supplier.code} already supplies {item.sku}", supplier=supplier.code, sku=item.sku
-            )
-        fields = {k: v for k, v in values.items() if k != "sku"}
-        link = SupplierItem(supplier_id=supplier.id, item_id=item.id, **fields)
-        session.add(link)
-        session.flush()
-        return _recorded(session, actor, "create", supplier, item, None, link)
+    return db.transact(lambda session: add_supplier_item(session, actor, supplier_code, values))
 
-    return db.transact(work)
+
+def add_supplier_item(
+    session: Session, actor: str, supplier_code: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    supplier = active_by_code(session, Supplier, supplier_code)
+    item = active_by_code(session, Item, values["sku"])
+    if _find(session, supplier, item) is not None:
+        raise AlreadyExists(
+            f"{supplier.code} already supplies {item.sku}", supplier=supplier.code, sku=item.sku
+        )
+    fields = {k: v for k, v in values.items() if k != "sku"}
+    link = SupplierItem(supplier_id=supplier.id, item_id=item.id, **fields)
+    session.add(link)
+    session.flush()
+    return _recorded(session, actor, "create", supplier, item, None, link)
 
 
 def update_supplier_item(

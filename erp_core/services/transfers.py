@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item, Location, utcnow
+from erp_core.adapters.tables import Item, Location
 from erp_core.adapters.transfer_tables import Transfer, TransferLine
+from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput
 from erp_core.domain.stock import Move, StockStatus, check_qty
 from erp_core.domain.transfers import (

@@ -125,23 +125,39 @@ def test_a_file_with_unknown_columns_is_refused(keel: Path) -> None:
 
 
 def test_demo_loads_a_company_and_prints_an_admin_key_without_serving(keel: Path) -> None:
-    result = runner.invoke(app, ["demo", "--no-serve"])
+    result = runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(keel / "out")])
     assert result.exit_code == 0, result.output
     assert authenticate(database(), result.output.strip().splitlines()[-1]).role == Role.ADMIN
     db = database()
-    for kind, at_least in ((md.LOCATIONS, 3), (md.CHANNELS, 3), (md.SUPPLIERS, 3), (md.ITEMS, 50)):
+    for kind, at_least in ((md.LOCATIONS, 3), (md.CHANNELS, 3), (md.SUPPLIERS, 3), (md.ITEMS, 20)):
         assert len(list_records(db, kind, {}, None, None, 500).data) >= at_least
     assert inventory_positions(db, None, None, None, 10).data, "opening stock was received"
-    again = runner.invoke(app, ["demo", "--no-serve"])
+    again = runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(keel / "out")])
     assert again.exit_code == 0 and "already loaded" in again.output
 
 
 def test_verify_passes_on_a_clean_ledger_and_fails_on_a_tampered_one(keel: Path) -> None:
-    runner.invoke(app, ["demo", "--no-serve"])
+    runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(keel / "out")])
     assert runner.invoke(app, ["inventory", "verify"]).exit_code == 0
     database().transact(lambda s: s.execute(text("UPDATE stock_balances SET qty = qty + 1")))
     result = runner.invoke(app, ["inventory", "verify"])
     assert result.exit_code == 1 and "differ" in result.output
+
+
+def test_check_passes_on_the_demo_and_names_the_broken_rule_after_tampering(keel: Path) -> None:
+    runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(keel / "out")])
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    database().transact(
+        lambda s: s.execute(text("UPDATE stock_balances SET qty = qty + 1 WHERE id = 1"))
+    )
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1
+    assert "ledger" in result.output and "violations" in result.output
+
+
+def test_demo_refuses_a_scale_beyond_its_limit(keel: Path) -> None:
+    result = runner.invoke(app, ["demo", "--scale", "20001", "--no-serve"])
+    assert result.exit_code == 1 and "20000" in result.output
 
 
 def test_supplier_terms_are_kept_from_the_command_line(keel: Path) -> None:
@@ -171,11 +187,15 @@ def test_supplier_terms_are_kept_from_the_command_line(keel: Path) -> None:
 
 
 def test_release_run_releases_ready_orders(keel: Path) -> None:
-    runner.invoke(app, ["demo", "--no-serve"])
+    runner.invoke(app, ["items", "create", "sku=MUG-1", "name=Mug", "unit_cost=2"])
+    runner.invoke(app, ["locations", "create", "code=DC-1", "name=DC", "kind=own_dc", "region=FR"])
+    runner.invoke(app, ["channels", "create", "code=WEB", "name=Web", "kind=web_store"])
+    runner.invoke(
+        app, ["import", str(_write(keel / "stock.csv", "sku,location,qty\nMUG-1,DC-1,5\n"))]
+    )
     db = database()
-    sku = list_records(db, md.ITEMS, {}, None, None, 1).data[0]["sku"]
-    stocked_at = inventory_positions(db, sku, None, None, 10).data
-    assert stocked_at, "the demo stocks its first item"
+    sku = "MUG-1"
+    assert inventory_positions(db, sku, None, None, 10).data, "the mug is in stock"
     cmd = OrderCommand(
         channel="WEB",
         external_id="CLI-1",

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import StockMove, utcnow
+from erp_core.adapters.tables import StockMove
+from erp_core.clock import utcnow
 from erp_core.domain.counts import AlreadyCounted, RequestState, SelfApproval, SheetStatus
 from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
 from erp_core.domain.stock import StockStatus

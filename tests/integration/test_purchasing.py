@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import JournalLine
 from erp_core.adapters.purchasing_tables import PurchaseOrder, ReceiptLine
-from erp_core.adapters.tables import Item, StockMove, utcnow
+from erp_core.adapters.tables import Item, StockMove
+from erp_core.clock import utcnow
 from erp_core.domain.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.purchasing import (
     AllocationBasis,

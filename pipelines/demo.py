@@ -1,0 +1,128 @@
+"""`keel demo`: a living demo company built in phases, each reported to a progress sink.
+
+1. demand: ~300 SKUs x 2 years of daily demand (pipelines/demo_demand.py);
+2. company: suppliers, nodes, channels with their behaviour, customers, catalogue;
+3. history: the stock story under a reorder-point rule, written in bulk as shipped orders and
+   dated ledger moves, up to `live_days` before today;
+4. live: the last `live_days` replayed through the ERP services day by day;
+5. settlements: marketplace payout files with a few planted mistakes;
+6. check: the invariants of DESIGN.md on the result (`keel check`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import select
+
+from erp_core.adapters.database import Database
+from erp_core.adapters.tables import Item
+from erp_core.domain.routing import Router
+from erp_core.queries.integrity import violations
+from erp_core.services.injected_anomalies import PlantedOrder, record_injected
+from pipelines.demo_company import build_catalogue, load_company
+from pipelines.demo_demand import DemandConfig, generate_demand
+from pipelines.demo_history import HistoryFigures, history_size, write_history
+from pipelines.demo_live import LiveFigures, LiveReplay
+from pipelines.demo_orders import OrderMaker
+from pipelines.demo_settlements import write_settlements
+from pipelines.demo_stock import simulate_stock
+
+log = logging.getLogger("keel.demo")
+ACTOR = "demo:replay"
+
+
+class ProgressSink(Protocol):
+    def phase(self, name: str, total: int) -> None: ...
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class LogProgress:
+    """Progress as log lines, for pipelines run without a terminal."""
+
+    def phase(self, name: str, total: int) -> None:
+        log.info("demo phase %s (%d steps)", name, total)
+
+    def advance(self, amount: int = 1) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    skus: int = 300
+    days: int = 730
+    live_days: int = 14
+    customers: int = 4000
+    seed: int = 7
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    output: Path = Path("keel-demo")
+
+    @classmethod
+    def fast(cls, **overrides: object) -> DemoConfig:
+        """A few SKUs over a few months: seconds, for tests."""
+        values: dict[str, object] = {"skus": 24, "days": 120, "live_days": 5, "customers": 150}
+        return cls(**(values | overrides))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DemoFigures:
+    skus: int
+    history: HistoryFigures
+    live: LiveFigures
+    settlement_files: int
+
+
+def build_demo(
+    db: Database, router: Router, config: DemoConfig, progress: ProgressSink
+) -> DemoFigures:
+    """Build the company on an empty, migrated database; raises if an invariant is broken."""
+    if config.live_days >= config.days:
+        raise ValueError("the live replay must be shorter than the whole history")
+    rng = np.random.default_rng(config.seed)
+    start_day = config.today - timedelta(days=config.days)
+    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=UTC)
+    progress.phase("demand", 1)
+    demand = generate_demand(
+        DemandConfig(skus=config.skus, days=config.days, start=start_day, seed=config.seed)
+    )
+    progress.advance()
+    catalogue = build_catalogue(demand.skus, config.customers, config.seed)
+    progress.phase("company", 1)
+    load_company(db, ACTOR, catalogue)
+    progress.advance()
+    cutover = config.days - config.live_days
+    story = simulate_stock(catalogue.skus, demand.units, cutover, rng)
+    maker = OrderMaker(catalogue.skus, catalogue.customers, demand.price_factor, start, "", rng)
+    progress.phase("history", history_size(story))
+    history = write_history(
+        db, ACTOR, story, maker, start, cutover, lambda _, n: progress.advance(n)
+    )
+    replay = LiveReplay(db, router, story.pairs, demand.units, maker, start, rng)
+    progress.phase("live days", config.live_days)
+    replay.buyer.carry_over(story.in_flight, cutover)
+    for t in range(cutover, config.days):
+        replay.run_day(t, last=t == config.days - 1)
+        progress.advance()
+    planted = [
+        PlantedOrder(o.channel, o.external_id, str(o.anomaly), {"phase": "live"})
+        for o in replay.figures.planted
+    ]
+    record_injected(db, planted)
+    progress.phase("settlements", 1)
+    files = write_settlements(db, config.output / "settlements", rng)
+    progress.advance()
+    progress.phase("check", 1)
+    broken = violations(db)
+    if broken:
+        raise RuntimeError(f"the demo broke an invariant: {[b.name for b in broken]}")
+    progress.advance()
+    return DemoFigures(config.skus, history, replay.figures, len(files))
+
+
+def company_exists(db: Database) -> bool:
+    return db.read(lambda s: s.scalar(select(Item.id).limit(1))) is not None

@@ -1,0 +1,61 @@
+"""The demo company: a small one builds through the real services and keeps every invariant."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from erp_core.adapters.database import Database
+from erp_core.adapters.label_tables import InjectedAnomaly
+from erp_core.adapters.order_tables import Order
+from erp_core.adapters.purchasing_tables import PurchaseOrder
+from erp_core.adapters.returns_tables import ReturnAuthorization
+from erp_core.adapters.tables import StockMove
+from erp_core.domain.routing import HandlingCostRouter
+from erp_core.queries.integrity import check_integrity
+from pipelines.demo import DemoConfig, LogProgress, build_demo
+
+
+def _count(db: Database, column: object, *where: object) -> int:
+    return int(db.read(lambda s: s.scalar(select(func.count(column)).where(*where))) or 0)
+
+
+def test_a_fast_demo_builds_through_the_services_passes_every_check_and_pays_out(
+    db: Database, tmp_path: Path
+) -> None:
+    config = DemoConfig.fast(output=tmp_path, today=date(2026, 11, 27))
+    figures = build_demo(db, HandlingCostRouter(), config, LogProgress())
+
+    assert all(result.passed for result in check_integrity(db))
+    statuses = Counter(
+        dict(
+            db.read(
+                lambda s: list(s.execute(select(Order.status, func.count()).group_by(Order.status)))
+            )
+        )
+    )
+    assert statuses["closed"] == figures.history.orders > 1000, "history loaded as closed orders"
+    assert statuses["invoiced"] > 0, "live orders were shipped and invoiced"
+    live_open = sum(statuses[s] for s in ("ready", "released", "allocated", "backordered", "held"))
+    assert live_open > 0, "the last day's work is left in the queues"
+    assert (
+        figures.live.purchase_orders > 0
+        and _count(db, PurchaseOrder.id) == figures.live.purchase_orders
+    )
+    assert _count(db, StockMove.id, StockMove.reason == "purchase_receipt") > 0
+    assert _count(db, InjectedAnomaly.id) > 0, "planted anomalies are labelled"
+    assert _count(db, ReturnAuthorization.id) == figures.live.returns
+
+    # Settlement files, with a few planted mistakes for the finance matching to find.
+    files = sorted((tmp_path / "settlements").glob("*.csv"))
+    assert {f.name.split("-")[0] for f in files} == {"AMZ", "ZAL"}
+    rows = [row for f in files for row in csv.DictReader(f.open())]
+    assert {"settlement_id", "posted_date", "order_id", "gross", "fee", "net"} <= set(rows[0])
+    known = set(db.read(lambda s: list(s.scalars(select(Order.external_id)))))
+    assert any(row["order_id"] not in known for row in rows), "an order id the seller never had"
+    ids = Counter(row["order_id"] for row in rows)
+    assert len(rows) > 1000 and len(ids) < len(rows) + 10

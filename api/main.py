@@ -12,6 +12,7 @@ from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
     counts,
+    forecasts,
     fulfillment,
     governance,
     health,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transfers,
         counts,
         returns,
+        forecasts,
     ):
         app.include_router(module.router)
 

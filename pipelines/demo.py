@@ -6,16 +6,16 @@
    dated ledger moves, up to `live_days` before today;
 4. live: the last `live_days` replayed through the ERP services day by day;
 5. settlements: marketplace payout files with a few planted mistakes;
-6. check: the invariants of DESIGN.md on the result (`keel check`).
+6. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
+   (unless a better champion is already registered), then a forecast run published;
+7. check: the invariants of DESIGN.md on the result (`keel check`).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
@@ -27,29 +27,15 @@ from erp_core.queries.integrity import violations
 from erp_core.services.injected_anomalies import PlantedOrder, record_injected
 from pipelines.demo_company import build_catalogue, load_company
 from pipelines.demo_demand import DemandConfig, generate_demand
+from pipelines.demo_forecasting import Forecasting, forecast_demand
 from pipelines.demo_history import HistoryFigures, history_size, write_history
 from pipelines.demo_live import LiveFigures, LiveReplay
 from pipelines.demo_orders import OrderMaker
 from pipelines.demo_settlements import write_settlements
 from pipelines.demo_stock import simulate_stock
+from pipelines.progress import ProgressSink
 
-log = logging.getLogger("keel.demo")
 ACTOR = "demo:replay"
-
-
-class ProgressSink(Protocol):
-    def phase(self, name: str, total: int) -> None: ...
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class LogProgress:
-    """Progress as log lines, for pipelines run without a terminal."""
-
-    def phase(self, name: str, total: int) -> None:
-        log.info("demo phase %s (%d steps)", name, total)
-
-    def advance(self, amount: int = 1) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -61,11 +47,14 @@ class DemoConfig:
     seed: int = 7
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     output: Path = Path("keel-demo")
+    backtest_days: int = 28  # per rolling-origin window of the forecaster's backtest
+    backtest_windows: int = 3
 
     @classmethod
     def fast(cls, **overrides: object) -> DemoConfig:
         """A few SKUs over a few months: seconds, for tests."""
         values: dict[str, object] = {"skus": 24, "days": 120, "live_days": 5, "customers": 150}
+        values |= {"backtest_days": 7, "backtest_windows": 2}
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
 
@@ -75,6 +64,7 @@ class DemoFigures:
     history: HistoryFigures
     live: LiveFigures
     settlement_files: int
+    forecaster: Forecasting
 
 
 def build_demo(
@@ -116,12 +106,13 @@ def build_demo(
     progress.phase("settlements", 1)
     files = write_settlements(db, config.output / "settlements", rng)
     progress.advance()
+    forecasting = forecast_demand(db, config, progress)
     progress.phase("check", 1)
     broken = violations(db)
     if broken:
         raise RuntimeError(f"the demo broke an invariant: {[b.name for b in broken]}")
     progress.advance()
-    return DemoFigures(config.skus, history, replay.figures, len(files))
+    return DemoFigures(config.skus, history, replay.figures, len(files), forecasting)
 
 
 def company_exists(db: Database) -> bool:

@@ -17,7 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from api.cli.output import cli_actor, console, show_table
+from api.cli.output import cli_actor, console, figure, show_table
 from api.composition import database, order_router
 from erp_core.adapters.migrations import upgrade
 from erp_core.domain.access import Role
@@ -86,6 +86,7 @@ def demo(
     _, key = api_keys.create_key(db, cli_actor(), "demo-admin", Role.ADMIN)
     console.print(f"database: {settings.database_url}")
     console.print(f"API docs: http://{host}:{port}/docs")
+    console.print(f"MLflow UI: keel mlflow ui   (store {settings.mlflow_tracking_uri})")
     console.print(f"admin API key (send as X-API-Key):\n{key}")
     if serve:
         serve_api(host, port)
@@ -114,7 +115,19 @@ def _summary(built: tuple[DemoFigures, float], config: DemoConfig, _: float) -> 
         ("returns authorised", figures.live.returns),
         ("planted anomalies", figures.history.planted + len(figures.live.planted)),
         (f"settlement files in {config.output / 'settlements'}", figures.settlement_files),
+        ("forecaster version (MLflow)", figures.forecaster.version),
+        ("backtest MASE: Keel selection", figure(figures.forecaster.metrics.get("mase_keel"))),
+        (
+            "backtest MASE: AutoETS on every SKU",
+            figure(figures.forecaster.metrics.get("mase_AutoETS")),
+        ),
+        (
+            "backtest MASE: SeasonalNaive",
+            figure(figures.forecaster.metrics.get("mase_SeasonalNaive")),
+        ),
+        ("forecast run (56 days, every SKU)", figures.forecaster.run_id),
         ("build time (s)", round(seconds, 1)),
     ]
     show_table("Demo company", [{"what": w, "count": n} for w, n in rows], ["what", "count"])
+    console.print(f"champion: {figures.forecaster.promotion}")
     console.print("[green]every invariant holds (keel check)[/green]")

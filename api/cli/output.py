@@ -52,3 +52,8 @@ def show_table(title: str, rows: Iterable[dict[str, Any]], columns: list[str]) -
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
+
+
+def figure(value: float | None) -> str:
+    """A measured figure to three places, or a dash when it was not measured."""
+    return "-" if value is None else f"{value:.3f}"

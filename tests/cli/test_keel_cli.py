@@ -28,6 +28,7 @@ runner = CliRunner()
 @pytest.fixture
 def keel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("KEEL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KEEL_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     get_settings.cache_clear()
     database.cache_clear()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0

@@ -17,7 +17,8 @@ from erp_core.adapters.returns_tables import ReturnAuthorization
 from erp_core.adapters.tables import StockMove
 from erp_core.domain.routing import HandlingCostRouter
 from erp_core.queries.integrity import check_integrity
-from pipelines.demo import DemoConfig, LogProgress, build_demo
+from pipelines.demo import DemoConfig, build_demo
+from pipelines.progress import LogProgress
 
 
 def _count(db: Database, column: object, *where: object) -> int:

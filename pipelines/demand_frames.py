@@ -1,0 +1,99 @@
+"""The ERP's order history as the forecaster's long frame `unique_id, ds, y, censored`.
+
+- Every series runs day by day from its first order to the last day of the history; days
+  without orders are zeros.
+- `censored` marks stockout days: days that ended with no free stock for the SKU (at the
+  location, for per-location series; across all locations otherwise). Their y is not demand,
+  and the forecaster imputes them (forecasting/censoring.py). A SKU without any stock movement
+  (history imported without stock) has no stockout days.
+- Discontinued SKUs are left out: items deactivated in the catalogue, and SKUs without an
+  order and without free stock over the last DISCONTINUED_AFTER_DAYS days.
+- unique_id is the SKU, or `SKU@LOCATION` / `SKU@CHANNEL` when demand is split.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from erp_core.adapters.database import Database
+from erp_core.adapters.tables import Item
+from erp_core.queries.demand_history import Grouping, daily_demand, free_stock_changes
+
+DISCONTINUED_AFTER_DAYS = 56
+SEPARATOR = "@"
+
+
+def demand_frame(
+    db: Database, by: Grouping = "sku", until: date | None = None, since: date | None = None
+) -> pd.DataFrame:
+    """Daily demand up to `until` (default: the last day with an order), from `since`."""
+    rows = daily_demand(db, by, since)
+    if not rows:
+        return pd.DataFrame({"unique_id": [], "ds": [], "y": [], "censored": []})
+    orders = pd.DataFrame(rows, columns=["sku", "key", "ds", "y"])
+    orders["ds"] = pd.to_datetime(orders["ds"])
+    last = pd.Timestamp(until) if until else orders["ds"].max()
+    orders = orders[orders["ds"] <= last]
+    frame = _filled(orders, last)
+    stock = _free_stock(db, by == "location", last)
+    frame = _with_censoring(frame, stock, by == "location")
+    inactive = set(db.read(lambda s: list(s.scalars(select(Item.sku).where(~Item.active)))))
+    frame = frame[~frame["sku"].isin(inactive | _dormant(frame, stock, last))]
+    frame["unique_id"] = _series_id(frame)
+    return frame[["unique_id", "ds", "y", "censored"]].reset_index(drop=True)
+
+
+def sku_of(unique_id: str) -> str:
+    return unique_id.split(SEPARATOR, 1)[0]
+
+
+def _filled(orders: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
+    """One row per series and day from the series' first order to `last`, zeros added."""
+    orders = orders.assign(key=orders["key"].fillna(""))
+    parts = []
+    for (sku, key), group in orders.groupby(["sku", "key"], sort=True):
+        days = pd.date_range(group["ds"].min(), last, freq="D")
+        y = group.groupby("ds")["y"].sum().reindex(days, fill_value=0)
+        parts.append(pd.DataFrame({"sku": sku, "key": key, "ds": days, "y": y.to_numpy(float)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _free_stock(db: Database, by_location: bool, last: pd.Timestamp) -> pd.DataFrame:
+    """Free stock at the end of each day with a movement, per SKU (and location)."""
+    changes = pd.DataFrame(
+        free_stock_changes(db, by_location), columns=["sku", "key", "ds", "change"]
+    )
+    changes["key"] = changes["key"].fillna("")
+    changes["ds"] = pd.to_datetime(changes["ds"])
+    changes["change"] = changes["change"].astype("int64")
+    changes = changes[changes["ds"] <= last].sort_values(["sku", "key", "ds"])
+    changes["level"] = changes.groupby(["sku", "key"])["change"].cumsum()
+    return changes[["sku", "key", "ds", "level"]]
+
+
+def _with_censoring(frame: pd.DataFrame, stock: pd.DataFrame, by_location: bool) -> pd.DataFrame:
+    """Carry each day's closing free stock forward to the days without movements."""
+    keys = ["sku", "key"] if by_location else ["sku"]
+    merged = frame.merge(stock[[*keys, "ds", "level"]], on=[*keys, "ds"], how="left")
+    merged = merged.sort_values(["sku", "key", "ds"])
+    merged["level"] = merged.groupby(["sku", "key"])["level"].ffill()
+    stocked = merged["sku"].isin(stock["sku"].unique())
+    merged["censored"] = stocked & merged["level"].fillna(0).le(0)
+    return merged.drop(columns="level")
+
+
+def _dormant(frame: pd.DataFrame, stock: pd.DataFrame, last: pd.Timestamp) -> set[str]:
+    recent = last - timedelta(days=DISCONTINUED_AFTER_DAYS)
+    sold = set(frame.loc[(frame["ds"] > recent) & (frame["y"] > 0), "sku"])
+    closing = stock.groupby(["sku", "key"])["level"].last().groupby("sku").sum()
+    holding = set(closing[closing > 0].index)
+    return set(frame["sku"]) - sold - holding
+
+
+def _series_id(frame: pd.DataFrame) -> np.ndarray:
+    keyed = frame["key"] != ""
+    return np.where(keyed, frame["sku"] + SEPARATOR + frame["key"], frame["sku"])

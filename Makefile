@@ -34,3 +34,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/receipts.py
+	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/forecast_real.py

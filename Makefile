@@ -4,8 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Test processes: one per core of the 2-core machines Keel is built and checked on.
 TEST_WORKERS ?= 2
-# statsforecast compiles its models with numba on first use; the cache keeps that to once.
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.keel/numba-cache
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .PHONY: install demo test lint bench

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from forecasting.abc_classes import abc_classes
-from forecasting.engine import Engine
 from forecasting.intervals import (
     Band,
     Residuals,
@@ -27,7 +26,7 @@ from forecasting.intervals import (
 )
 from forecasting.metrics import accuracy, naive_scales, summarise
 from forecasting.selection import blended_scores, choose, cross_fitted_choices
-from forecasting.windows import Windows, run_windows
+from forecasting.windows import Windows
 
 SELECTION = "keel"
 
@@ -103,27 +102,6 @@ def score_backtest(
         choice=_choice(plan, pairs, chosen, scored[metric].to_numpy()),
         baselines=baselines,
         residuals=residuals,
-    )
-
-
-def replayed_residuals(
-    engine: Engine, history: pd.DataFrame, plan: pd.DataFrame, h: int, n_windows: int
-) -> Residuals:
-    """The backtest errors of the model in `plan` of each backtested series, measured as
-    `score_backtest` measures the chosen model's, without running the other candidates."""
-    tested = plan[plan["backtested"]]
-    assignments = tested.assign(models=[(m,) for m in tested["model"]], candidates=1)
-    replayed = run_windows(engine, history, assignments, h, n_windows)
-    ids = replayed.pairs["unique_id"].to_numpy()
-    scales = naive_scales(history, plan).set_index("unique_id")["mae_scale"].reindex(ids)
-    series = plan.set_index("unique_id").reindex(ids)
-    return Residuals(
-        ids,
-        # Every backtested series has n_windows x h errors; the width is explicit so that
-        # replaying no backtested series at all gives an empty (0, n) table.
-        (replayed.actual - replayed.forecast).reshape(len(ids), n_windows * h),
-        scales.to_numpy(),
-        (series["demand_class"] + "/" + series["model"]).to_numpy(),
     )
 
 

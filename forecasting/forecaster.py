@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Self
 
 import pandas as pd
 
-from forecasting.backtest import Backtest, replayed_residuals, score_backtest
+from forecasting.backtest import Backtest, score_backtest
 from forecasting.candidates import BASELINES
 from forecasting.config import check_replayable, check_windows, forecaster_config
 from forecasting.engine import Engine
@@ -31,7 +31,7 @@ from forecasting.history import check_horizon, check_levels, frequency_kind
 from forecasting.intervals import Residuals
 from forecasting.plan import prepared_history
 from forecasting.prediction import forecast_series
-from forecasting.windows import run_windows
+from forecasting.windows import replayed_residuals, run_windows
 
 
 class Fitted(NamedTuple):

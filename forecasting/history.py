@@ -72,7 +72,7 @@ def validated_history(history: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, s
     columns = ["unique_id", "ds", "y"] + (["censored"] if "censored" in history else [])
     frame = history[columns].astype({"unique_id": str, "y": np.float64})
     frame = frame.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
-    censored = frame["censored"].fillna(False).astype(bool) if "censored" in frame else None
+    censored = frame["censored"].eq(True) if "censored" in frame else None  # NaN: not censored
     _check_demand(frame["y"], censored)
     duplicated = frame.duplicated(["unique_id", "ds"])
     if duplicated.any():

@@ -4,7 +4,8 @@ Series are grouped by the models they try and their effective season; each group
 through `StatsForecast.cross_validation` (n_windows windows of h periods, the last ending
 with the series). The raw frames are kept as they come; for the arithmetic, every (series,
 model) pair becomes a row of arrays shaped (pairs, windows, h), which keeps scoring,
-selection and intervals vectorised without ever pivoting a frame.
+selection and intervals vectorised without ever pivoting a frame. `replayed_residuals` runs
+only each series' recorded model, for a forecaster that replays its choices.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 
 from forecasting.candidates import build_models
 from forecasting.engine import Engine
+from forecasting.intervals import Residuals
+from forecasting.metrics import naive_scales
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,4 +58,25 @@ def run_windows(
     cv = pd.concat(raw, ignore_index=True).sort_values(["unique_id", "cutoff", "ds"])
     return Windows(
         cv.reset_index(drop=True), table, np.concatenate(actual), np.concatenate(forecast)
+    )
+
+
+def replayed_residuals(
+    engine: Engine, history: pd.DataFrame, plan: pd.DataFrame, h: int, n_windows: int
+) -> Residuals:
+    """The backtest errors of the model in `plan` of each backtested series, measured as
+    `backtest.score_backtest` measures the chosen model's, without running the others."""
+    tested = plan[plan["backtested"]]
+    assignments = tested.assign(models=[(m,) for m in tested["model"]], candidates=1)
+    replayed = run_windows(engine, history, assignments, h, n_windows)
+    ids = replayed.pairs["unique_id"].to_numpy()
+    scales = naive_scales(history, plan).set_index("unique_id")["mae_scale"].reindex(ids)
+    series = plan.set_index("unique_id").reindex(ids)
+    return Residuals(
+        ids,
+        # Every backtested series has n_windows x h errors; the width is explicit so that
+        # replaying no backtested series at all gives an empty (0, n) table.
+        (replayed.actual - replayed.forecast).reshape(len(ids), n_windows * h),
+        scales.to_numpy(),
+        (series["demand_class"] + "/" + series["model"]).to_numpy(),
     )

@@ -32,10 +32,6 @@ from erp_core.settings import Settings
 from tests.ledger_check import assert_ledger_consistent
 
 PG_URL = os.environ.get("KEEL_TEST_PG_URL")
-# statsforecast compiles with numba on first use: one cache for every test process.
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".keel" / "numba-cache")
-)
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 

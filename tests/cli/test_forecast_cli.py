@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,23 +11,15 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from api.composition import database
 from erp_core.queries.forecasts import latest_forecast
-from erp_core.settings import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KEEL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("KEEL_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    get_settings.cache_clear()
-    database.cache_clear()
-    built = runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(tmp_path / "out")])
+def company(keel: Path) -> Path:
+    built = runner.invoke(app, ["demo", "--fast", "--no-serve", "--output", str(keel / "out")])
     assert built.exit_code == 0, built.output
-    yield tmp_path
-    database().dispose()
-    get_settings.cache_clear()
-    database.cache_clear()
+    return keel
 
 
 def test_train_promote_and_run_publish_the_champions_forecasts(company: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,13 @@ from api.cli.main import app
 from api.composition import database
 from erp_core.adapters.order_tables import Order
 from erp_core.adapters.tables import Item
-from erp_core.settings import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def keel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KEEL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    get_settings.cache_clear()
-    database.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+def keel(keel: Path) -> Path:
+    """The CLI's database with a channel, a location and two items."""
     for command in (
         ["channels", "create", "code=WEB", "name=Web", "kind=web_store"],
         ["locations", "create", "code=DC-1", "name=DC", "kind=own_dc", "region=DE"],
@@ -31,10 +26,7 @@ def keel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         ["items", "create", "sku=B-2", "name=Beta"],
     ):
         assert runner.invoke(app, command).exit_code == 0
-    yield tmp_path
-    database().dispose()
-    get_settings.cache_clear()
-    database.cache_clear()
+    return keel
 
 
 def orders(*columns: str) -> list[tuple[object, ...]]:

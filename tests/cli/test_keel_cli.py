@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -20,22 +18,8 @@ from erp_core.services import master_data as md
 from erp_core.services import orders as capture
 from erp_core.services.api_keys import authenticate
 from erp_core.services.order_commands import LineCommand, OrderCommand
-from erp_core.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def keel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KEEL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("KEEL_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    get_settings.cache_clear()
-    database.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    yield tmp_path
-    database().dispose()
-    get_settings.cache_clear()
-    database.cache_clear()
 
 
 def test_create_key_prints_a_working_key_alone_on_the_last_line(keel: Path) -> None:

@@ -6,7 +6,6 @@ dozen generated series is shared by the tests that only need versions to promote
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -163,7 +162,6 @@ def test_a_training_run_registers_a_model_that_reproduces_its_forecast_in_a_fres
         "history = pd.read_parquet(sys.argv[2]); "
         f"model.predict(history, params={{'h': {H}, 'level': [80, 95]}}).to_parquet(sys.argv[3])"
     )
-    environment = os.environ | {"NUMBA_CACHE_DIR": "/tmp/numba-cache"}
     subprocess.run(
         [
             sys.executable,
@@ -174,7 +172,6 @@ def test_a_training_run_registers_a_model_that_reproduces_its_forecast_in_a_fres
             str(tmp_path / "served.parquet"),
         ],
         check=True,
-        env=environment,
         cwd=tmp_path,
         timeout=120,
     )

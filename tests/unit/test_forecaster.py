@@ -156,7 +156,10 @@ def test_series_too_short_to_backtest_get_their_class_fallback_with_intervals() 
     assert forecaster.choices_ is not None
     assert forecaster.choices_["model"].tolist() == ["Zero", "CrostonSBA", "SeasonalES"]
     assert forecaster.choices_["score"].isna().all()
-    forecast = forecaster.predict(h=7).set_index("unique_id")
+    forecast = forecaster.predict(h=7)
+    replayed = DemandForecaster.from_config(forecaster.config_, forecaster.choices_, n_jobs=1)
+    pd.testing.assert_frame_equal(replayed.fit_chosen(history).predict(h=7), forecast)
+    forecast = forecast.set_index("unique_id")
     assert (forecast.loc["weekly-00", "hi-80"] > forecast.loc["weekly-00", "mean"]).all()
     assert (forecast.loc["rare-00", "hi-95"] >= 1).all()
     assert (forecast.loc["never-sold", ["mean", "hi-95"]] == 0).all(axis=None)

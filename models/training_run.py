@@ -54,7 +54,8 @@ def train_and_log(
     pyfunc model does, so the run's forecast is the model's."""
     report = progress or _quiet
     registry = ModelRegistry.from_settings(settings)
-    with registry.training_run(run_name or f"demand-forecaster-{freq}") as run:
+    name = settings.forecast_model_name
+    with registry.training_run(run_name or f"demand-forecaster-{freq}", name) as run:
         report(0.0, "backtest")
         chooser = DemandForecaster(freq, selection_horizon=h, n_windows=n_windows)
         backtest = chooser.backtest(history)
@@ -71,7 +72,9 @@ def train_and_log(
             **_top_sku_plots(history, forecaster, h),
         }
         params = training_params(history, forecaster.config_, h)
-        version = registry.log_forecaster(forecaster, backtest, history, params, metrics, artifacts)
+        version = registry.log_forecaster(
+            forecaster, backtest, history, params, metrics, artifacts, name
+        )
         report(1.0, f"registered version {version.version}")
     return TrainingOutcome(run.info.run_id, str(version.version), metrics)
 

@@ -28,10 +28,15 @@ SEPARATOR = "@"
 
 
 def demand_frame(
-    db: Database, by: Grouping = "sku", until: date | None = None, since: date | None = None
+    db: Database,
+    by: Grouping = "sku",
+    until: date | None = None,
+    since: date | None = None,
+    sku: str | None = None,
 ) -> pd.DataFrame:
-    """Daily demand up to `until` (default: the last day with an order), from `since`."""
-    rows = daily_demand(db, by, since)
+    """Daily demand up to `until` (default: the last day with an order), from `since`; of one
+    SKU's series when `sku` is given."""
+    rows = daily_demand(db, by, since, sku)
     if not rows:
         return pd.DataFrame({"unique_id": [], "ds": [], "y": [], "censored": []})
     orders = pd.DataFrame(rows, columns=["sku", "key", "ds", "y"])
@@ -39,7 +44,7 @@ def demand_frame(
     last = pd.Timestamp(until) if until else orders["ds"].max()
     orders = orders[orders["ds"] <= last]
     frame = _filled(orders, last)
-    stock = _free_stock(db, by == "location", last)
+    stock = _free_stock(db, by == "location", last, sku)
     frame = _with_censoring(frame, stock, by == "location")
     inactive = set(db.read(lambda s: list(s.scalars(select(Item.sku).where(~Item.active)))))
     frame = frame[~frame["sku"].isin(inactive | _dormant(frame, stock, last))]
@@ -62,10 +67,12 @@ def _filled(orders: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _free_stock(db: Database, by_location: bool, last: pd.Timestamp) -> pd.DataFrame:
+def _free_stock(
+    db: Database, by_location: bool, last: pd.Timestamp, sku: str | None
+) -> pd.DataFrame:
     """Free stock at the end of each day with a movement, per SKU (and location)."""
     changes = pd.DataFrame(
-        free_stock_changes(db, by_location), columns=["sku", "key", "ds", "change"]
+        free_stock_changes(db, by_location, sku), columns=["sku", "key", "ds", "change"]
     )
     changes["key"] = changes["key"].fillna("")
     changes["ds"] = pd.to_datetime(changes["ds"])

@@ -27,13 +27,12 @@ from erp_core.services.purchasing import (
 from erp_core.services.receiving import ReceiptCommand, ReceivedLine, receive_purchase_order
 from pipelines.demo_company import supplier
 from pipelines.demo_stock import (
-    REVIEW_DAYS,
     REVIEW_WINDOW,
     SECOND_NODE_SHARE,
     Receipt,
-    Z,
     lead_time,
-    order_qty,
+    mean_lead_times,
+    reorders,
 )
 
 PLANNER = "demo:planner"
@@ -60,6 +59,7 @@ class Buyer:
         self.db, self.pairs, self.demand, self.at, self.rng = db, pairs, demand, at, rng
         self.open_pos: list[OpenPo] = []
         self.purchase_orders = 0
+        self.lead = mean_lead_times(pairs)
         self.receipts = 0
         # What part of a SKU's demand each of its nodes serves, as in the history.
         rank = pairs["rank"].to_numpy()
@@ -89,18 +89,9 @@ class Buyer:
         window = self.demand[:, max(0, t - REVIEW_WINDOW) : t + 1]
         rows = window[self.pairs["sku_index"].to_numpy()]
         mu, sigma = rows.mean(axis=1) * self.share, rows.std(axis=1) * self.share
-        lead = np.array([supplier(s).lead_time_mean for s in self.pairs["supplier"]], dtype=float)
-        rop = mu * lead + Z * sigma * np.sqrt(lead)
         position = free_stock(self.db, self.pairs) + self._on_order()
-        due = (position <= rop) & (mu > 0)
-        wanted = {
-            int(p): order_qty(
-                rop[p] + mu[p] * REVIEW_DAYS - position[p],
-                self.pairs["moq"].iat[p],
-                self.pairs["pack_size"].iat[p],
-            )
-            for p in np.flatnonzero(due)
-        }
+        moq, pack = self.pairs["moq"].to_numpy(), self.pairs["pack_size"].to_numpy()
+        wanted = reorders(mu, sigma, self.lead, position, moq, pack)
         if wanted:
             self._buy(wanted, t, None)
 

@@ -44,6 +44,7 @@ OUTCOME = {
     ReturnReason.DAMAGED: (Condition.DAMAGED, Disposition.WRITE_OFF),
 }
 CHANNEL_FACTOR = {c.code: c.return_factor for c in CHANNELS}
+Line = tuple[int, int, str]  # order line number, quantity, item category
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Pending:
 class ReturnDesk:
     def __init__(self, db: Database, rng: np.random.Generator) -> None:
         self.db, self.rng = db, rng
-        self.to_authorise: dict[int, list[int]] = defaultdict(list)
+        # day -> orders to authorise then, each with its lines (number, qty, category)
+        self.to_authorise: dict[int, list[tuple[int, list[Line]]]] = defaultdict(list)
         self.arriving: dict[int, list[Pending]] = defaultdict(list)
         self.authorised = 0
 
@@ -68,18 +70,16 @@ class ReturnDesk:
             * CHANNEL_FACTOR[channel]
         )
         if self.rng.random() < rate:
-            self.to_authorise[shipped_day + int(self.rng.integers(*AUTHORISE_AFTER))].append(
-                order_id
-            )
+            day = shipped_day + int(self.rng.integers(*AUTHORISE_AFTER))
+            self.to_authorise[day].append((order_id, lines))
 
     def work(self, t: int) -> None:
-        for order_id in self.to_authorise.pop(t, []):
-            self._authorise(order_id, t)
+        for order_id, lines in self.to_authorise.pop(t, []):
+            self._authorise(order_id, lines, t)
         for pending in self.arriving.pop(t, []):
             self._receive(pending)
 
-    def _authorise(self, order_id: int, t: int) -> None:
-        _, lines = _order_facts(self.db, order_id)
+    def _authorise(self, order_id: int, lines: list[Line], t: int) -> None:
         line_no, qty, _ = lines[int(self.rng.integers(len(lines)))]
         reason = ReturnReason(self.rng.choice(list(REASONS), p=REASON_WEIGHTS))
         back = int(self.rng.integers(1, qty + 1))
@@ -113,10 +113,10 @@ class ReturnDesk:
         request_refund(self.db, DESK, pending.rma_id)
 
 
-def _order_facts(db: Database, order_id: int) -> tuple[str, list[tuple[int, int, str]]]:
+def _order_facts(db: Database, order_id: int) -> tuple[str, list[Line]]:
     """The order's channel and its lines: number, quantity, item category."""
 
-    def read(session: Session) -> tuple[str, list[tuple[int, int, str]]]:
+    def read(session: Session) -> tuple[str, list[Line]]:
         rows = list(
             session.execute(
                 select(Channel.code, OrderLine.line_no, OrderLine.qty, Item.category)

@@ -85,7 +85,7 @@ def _write(
                 fee = (gross * (rate + Decimal("0.03"))).quantize(CENT)  # above the agreed rate
             row = [settlement, end.isoformat(), external_id, gross, fee, gross - fee]
             out.writerow(row)
-            if mistake < 3 * WRONG_SHARE and mistake >= 2 * WRONG_SHARE:
+            if 2 * WRONG_SHARE <= mistake < 3 * WRONG_SHARE:
                 out.writerow(row)  # paid twice
         if rng.random() < 0.5:
             out.writerow(

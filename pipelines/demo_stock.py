@@ -56,7 +56,7 @@ def simulate_stock(
     catalogue's nodes; the story's arrays have one row per SKU-node pair."""
     pairs = _pairs(catalogue)
     split = _node_demand(pairs, demand[:, :days], rng)
-    lead = np.array([supplier(s).lead_time_mean for s in pairs["supplier"]], dtype=float)
+    lead = mean_lead_times(pairs)
     moq = pairs["moq"].to_numpy()
     pack = pairs["pack_size"].to_numpy()
     first_day, prior = _launch_forecast(split)
@@ -77,11 +77,8 @@ def simulate_stock(
         story.shipped[:, t] = served
         _schedule_returns(story.returned, served, rate, t, rng)
         mu, sigma = _demand_estimate(split, prior, t)
-        rop = mu * lead + Z * sigma * np.sqrt(lead)
-        position = stock + on_order
-        due = (position <= rop) & (mu > 0) & (t >= first_day) & (t < active_until)
-        for p in np.flatnonzero(due):
-            qty = order_qty(rop[p] + mu[p] * REVIEW_DAYS - position[p], moq[p], pack[p])
+        buying = (t >= first_day) & (t < active_until)
+        for p, qty in reorders(mu, sigma, lead, stock + on_order, moq, pack, buying).items():
             arrive = t + lead_time(pairs["supplier"].iat[p], rng)
             on_order[p] += qty
             arrivals.setdefault(arrive, []).append(Receipt(arrive, int(p), qty, t))
@@ -167,6 +164,29 @@ def _demand_estimate(split: np.ndarray, prior: np.ndarray, t: int) -> tuple[np.n
         return prior, np.sqrt(prior)
     window = split[:, t - REVIEW_WINDOW : t]
     return window.mean(axis=1), window.std(axis=1)
+
+
+def mean_lead_times(pairs: pd.DataFrame) -> np.ndarray:
+    return np.array([supplier(code).lead_time_mean for code in pairs["supplier"]], dtype=float)
+
+
+def reorders(
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    lead: np.ndarray,
+    position: np.ndarray,
+    moq: np.ndarray,
+    pack: np.ndarray,
+    buying: np.ndarray | bool = True,
+) -> dict[int, int]:
+    """The reorder-point rule of the module docstring: what to order per SKU-node whose
+    position fell to its reorder point (where `buying`)."""
+    rop = mu * lead + Z * sigma * np.sqrt(lead)
+    due = (position <= rop) & (mu > 0) & buying
+    return {
+        int(p): order_qty(rop[p] + mu[p] * REVIEW_DAYS - position[p], moq[p], pack[p])
+        for p in np.flatnonzero(due)
+    }
 
 
 def order_qty(gap: float, moq: int, pack: int) -> int:

@@ -37,7 +37,7 @@ def _history(
     db: Database, sku: str, location: str | None, channel: str | None, since: date
 ) -> pd.DataFrame:
     grouping: Grouping = "location" if location else "channel" if channel else "sku"
-    frame = demand_frame(db, grouping, since=since)
+    frame = demand_frame(db, grouping, since=since, sku=sku)
     wanted = f"{sku}@{location or channel}" if grouping != "sku" else sku
     history = frame[frame["unique_id"] == wanted].assign(unique_id=sku)
     return history[["unique_id", "ds", "y"]]

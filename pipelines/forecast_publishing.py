@@ -20,6 +20,7 @@ import pandas as pd
 
 from erp_core.adapters.database import Database
 from erp_core.domain.errors import InvalidInput
+from erp_core.domain.forecasts import LEVELS
 from erp_core.queries.forecasts import run_detail
 from erp_core.services.forecast_runs import (
     ForecastPoint,
@@ -106,14 +107,14 @@ def _forecast(
     """The champion's forecast, or the baseline's with the reason the champion was not used."""
     reason = "no champion model is registered"
     if champion is not None:
-        params = {"h": horizon, "level": [80, 95]}
+        params = {"h": horizon, "level": list(LEVELS)}
         try:
             predict = partial(champion.predict, params=params)
             return _in_chunks(db, run_id, predict, history, progress), None
         except Exception as error:  # a broken model must not stop planning: fall back
             log.exception("the champion failed; falling back to the baseline")
             reason = f"the champion failed: {type(error).__name__}: {error}"
-    baseline = partial(baseline_forecast, h=horizon)
+    baseline = partial(baseline_forecast, h=horizon, level=LEVELS)
     return _in_chunks(db, run_id, baseline, history, progress), reason
 
 

@@ -82,7 +82,7 @@ def demo(
             seed=seed,
             output=output,
         )
-        _summary(_build(config), config, time.monotonic())
+        _summary(_build(config), config)
     _, key = api_keys.create_key(db, cli_actor(), "demo-admin", Role.ADMIN)
     console.print(f"database: {settings.database_url}")
     console.print(f"API docs: http://{host}:{port}/docs")
@@ -100,7 +100,7 @@ def _build(config: DemoConfig) -> tuple[DemoFigures, float]:
     return figures, time.monotonic() - started
 
 
-def _summary(built: tuple[DemoFigures, float], config: DemoConfig, _: float) -> None:
+def _summary(built: tuple[DemoFigures, float], config: DemoConfig) -> None:
     figures, seconds = built
     rows = [
         ("SKUs", figures.skus),

@@ -11,7 +11,7 @@ from api.deps import Db, require
 from api.schemas.forecasts import ForecastParams, ForecastPublic, PlotParams, RunCreate, RunPublic
 from erp_core.adapters.database import Database
 from erp_core.domain.access import Permission, Principal
-from erp_core.domain.forecasts import check_request
+from erp_core.domain.forecasts import check_horizon
 from erp_core.queries.forecasts import latest_forecast, run_detail
 from erp_core.queries.pages import INT64_MAX
 from erp_core.services.forecast_runs import open_run
@@ -32,7 +32,7 @@ Runner = Annotated[Principal, Depends(require(Permission.FORECASTS_RUN))]
 )
 def get_forecast(query: Annotated[ForecastParams, Query()], db: Db, _: Reader) -> Any:
     if query.horizon is not None:
-        check_request(query.horizon, db.settings.forecast_max_horizon, "sku")
+        check_horizon(query.horizon, db.settings.forecast_max_horizon)
     return latest_forecast(db, query.sku, query.location, query.channel, query.horizon)
 
 

@@ -55,7 +55,7 @@ _SELECT_BALANCES = (
 _LOCK_BALANCES = _SELECT_BALANCES.with_for_update()
 # Statements built once: building them per move would cost a cache-key computation each time.
 _APPEND_MOVE = insert(MOVES).returning(MOVES.c.id)
-_ADD_TO_BALANCE = (
+ADD_TO_BALANCE = (
     update(BALANCES)
     .where(
         BALANCES.c.item_id == bindparam("b_item_id"),
@@ -121,7 +121,7 @@ def post_move(
     now = utcnow()
     for status, change in sorted(deltas.items()):
         conn.execute(
-            _ADD_TO_BALANCE,
+            ADD_TO_BALANCE,
             {
                 "b_item_id": place.item_id,
                 "b_location_id": place.location_id,

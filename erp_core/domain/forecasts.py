@@ -17,11 +17,15 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-def check_request(horizon: int, max_horizon: int, grouping: str) -> None:
+def check_horizon(horizon: int, max_horizon: int) -> None:
     if not 0 < horizon <= max_horizon:
         raise InvalidInput(
             f"the horizon is 1 to {max_horizon} days", horizon=horizon, limit=max_horizon
         )
+
+
+def check_request(horizon: int, max_horizon: int, grouping: str) -> None:
+    check_horizon(horizon, max_horizon)
     if grouping not in GROUPINGS:
         raise InvalidInput(
             f"forecasts are per {', '.join(GROUPINGS)}", grouping=grouping, allowed=GROUPINGS

@@ -26,8 +26,11 @@ Grouping = Literal["sku", "location", "channel"]
 DemandRow = tuple[str, str | None, date, int]  # sku, location or channel (or None), day, units
 
 
-def daily_demand(db: Database, by: Grouping = "sku", since: date | None = None) -> list[DemandRow]:
-    """Units per SKU (and location or channel) and order day, days without orders absent."""
+def daily_demand(
+    db: Database, by: Grouping = "sku", since: date | None = None, sku: str | None = None
+) -> list[DemandRow]:
+    """Units per SKU (and location or channel) and order day, days without orders absent;
+    of one SKU when `sku` is given."""
 
     def run(session: Session) -> list[DemandRow]:
         day = _day_of(session, Order.created_at)
@@ -54,12 +57,16 @@ def daily_demand(db: Database, by: Grouping = "sku", since: date | None = None) 
         )
         if since is not None:
             query = query.where(day >= since)
-        return [(sku, k, _as_date(d), int(q)) for sku, k, d, q in session.execute(query) if q]
+        if sku is not None:
+            query = query.where(Item.sku == sku)
+        return [(s, k, _as_date(d), int(q)) for s, k, d, q in session.execute(query) if q]
 
     return db.read(run)
 
 
-def free_stock_changes(db: Database, by_location: bool = False) -> list[DemandRow]:
+def free_stock_changes(
+    db: Database, by_location: bool = False, sku: str | None = None
+) -> list[DemandRow]:
     """Net change of available (free) stock per SKU (and location) and day; a running sum of
     these is the free stock at each day's end."""
 
@@ -76,7 +83,9 @@ def free_stock_changes(db: Database, by_location: bool = False) -> list[DemandRo
             .where(and_(into | out_of))
             .group_by(Item.sku, key, day)
         )
-        return [(sku, k, _as_date(d), int(q)) for sku, k, d, q in session.execute(query)]
+        if sku is not None:
+            query = query.where(Item.sku == sku)
+        return [(s, k, _as_date(d), int(q)) for s, k, d, q in session.execute(query)]
 
     return db.read(run)
 

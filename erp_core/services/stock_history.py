@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
+from erp_core.adapters.ledger import ADD_TO_BALANCE
 from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.clock import utcnow
 from erp_core.domain.errors import NotFound
@@ -118,14 +119,11 @@ def _add_to_balances(
     ]
     if fresh:
         conn.execute(insert(StockBalance), fresh)
-    for (item_id, location_id), qty in net.items():
-        if (item_id, location_id) in existing and qty:
-            conn.execute(
-                update(StockBalance)
-                .where(
-                    StockBalance.item_id == item_id,
-                    StockBalance.location_id == location_id,
-                    StockBalance.status == StockStatus.AVAILABLE,
-                )
-                .values(qty=StockBalance.qty + qty, updated_at=now)
-            )
+    grown = [
+        {"b_item_id": i, "b_location_id": loc, "b_status": StockStatus.AVAILABLE}
+        | {"change": qty, "now": now}
+        for (i, loc), qty in net.items()
+        if (i, loc) in existing and qty
+    ]
+    if grown:
+        conn.execute(ADD_TO_BALANCE, grown)

@@ -24,6 +24,7 @@ from api.routes import (
     orders,
     purchasing,
     release,
+    replenishment,
     returns,
     supplier_items,
     transfers,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         counts,
         returns,
         forecasts,
+        replenishment,
     ):
         app.include_router(module.router)
 

@@ -112,6 +112,37 @@ class Settings(BaseSettings):
     forecast_model_name: str = Field(
         default="keel-demand-forecaster", description="Registered MLflow model of the forecaster."
     )
+    replenishment_service_targets: dict[str, float] = Field(
+        default_factory=dict,
+        description='Service targets per ABC x XYZ class (e.g. {"AX": 0.99}) that replace the '
+        "policy library's defaults (optimization/replenishment/service_classes.py).",
+    )
+    replenishment_service_type: str = Field(
+        default="cycle",
+        pattern="^(cycle|fill_rate)$",
+        description="cycle: chance of no stockout per cycle (type 1); fill_rate: share of demand "
+        "met from stock (type 2).",
+    )
+    replenishment_review_period_days: int = Field(
+        default=7, ge=1, le=90, description="Days between two planning runs for the same SKU."
+    )
+    replenishment_min_receipts: int = Field(
+        default=3,
+        ge=1,
+        description="Receipts of a supplier-item needed before its lead time is learnt from them "
+        "rather than taken from the supplier-item's stated lead time.",
+    )
+    replenishment_max_lines: int = Field(
+        default=50_000, gt=0, description="Most SKU-locations one plan may cover."
+    )
+    solver_time_limit_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Longest an optimisation may run before it "
+        "answers with its best solution so far.",
+    )
+    solver_workers: int = Field(default=1, ge=1, le=16, description="CP-SAT search workers.")
 
 
 @lru_cache

@@ -20,6 +20,7 @@ from erp_core.adapters import (  # noqa: F401  (register their tables)
     label_tables,
     order_tables,
     purchasing_tables,
+    replenishment_tables,
     returns_tables,
     transfer_tables,
 )

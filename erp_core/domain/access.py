@@ -52,6 +52,9 @@ class Permission(StrEnum):
     REFUNDS_APPROVE = "refunds:approve"
     FORECASTS_READ = "forecasts:read"
     FORECASTS_RUN = "forecasts:run"
+    PLANS_READ = "plans:read"
+    PLANS_RUN = "plans:run"
+    PLANS_APPROVE = "plans:approve"
 
 
 P = Permission
@@ -69,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.COST_READ, P.ITEMS_WRITE, P.SUPPLIERS_WRITE, P.ORDERS_READ}
         | {P.HOLDS_RESOLVE, P.PURCHASING_READ, P.PURCHASING_WRITE}
         | {P.FORECASTS_READ, P.FORECASTS_RUN}
+        | {P.PLANS_READ, P.PLANS_RUN, P.PLANS_APPROVE}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
@@ -89,7 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERYONE
         | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
         | {P.PURCHASING_READ, P.PURCHASING_APPROVE, P.ADJUSTMENTS_APPROVE}
-        | {P.RETURNS_READ, P.REFUNDS_APPROVE}
+        | {P.RETURNS_READ, P.REFUNDS_APPROVE, P.PLANS_READ}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         _EVERYONE
@@ -98,7 +102,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.RETURNS_READ, P.RETURNS_AUTHORIZE}
     ),
     Role.DATA_SCIENTIST: frozenset(
-        _EVERYONE | {P.COST_READ, P.PURCHASING_READ, P.FORECASTS_READ, P.FORECASTS_RUN}
+        _EVERYONE
+        | {P.COST_READ, P.PURCHASING_READ, P.FORECASTS_READ, P.FORECASTS_RUN, P.PLANS_READ}
     ),
     Role.ROUTING_SERVICE: frozenset(_EVERYONE),
 }

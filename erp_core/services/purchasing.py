@@ -65,27 +65,28 @@ class PoCommand:
 
 def create_purchase_order(db: Database, actor: str, cmd: PoCommand) -> dict[str, Any]:
     """A draft order; each line's MOQ and pack size are checked against the supplier-item."""
+    return db.transact(lambda session: raise_draft(session, actor, cmd))
 
-    def work(session: Session) -> dict[str, Any]:
-        supplier = active_by_code(session, Supplier, cmd.supplier)
-        location = active_by_code(session, Location, cmd.location)
-        po = PurchaseOrder(
-            supplier_id=supplier.id,
-            location_id=location.id,
-            status=PoStatus.DRAFT,
-            total_value=Decimal(0),
-            note=cmd.note,
-            created_by=actor,
-        )
-        session.add(po)
-        session.flush()
-        for number, line in enumerate(cmd.lines, start=1):
-            session.add(_new_line(session, supplier, po.id, number, line))
-        session.flush()
-        po.total_value = _total_value(session, po.id)
-        return _recorded(session, actor, "create", po, None)
 
-    return db.transact(work)
+def raise_draft(session: Session, actor: str, cmd: PoCommand) -> dict[str, Any]:
+    """`create_purchase_order` inside a caller's transaction (an approved plan raises several)."""
+    supplier = active_by_code(session, Supplier, cmd.supplier)
+    location = active_by_code(session, Location, cmd.location)
+    po = PurchaseOrder(
+        supplier_id=supplier.id,
+        location_id=location.id,
+        status=PoStatus.DRAFT,
+        total_value=Decimal(0),
+        note=cmd.note,
+        created_by=actor,
+    )
+    session.add(po)
+    session.flush()
+    for number, line in enumerate(cmd.lines, start=1):
+        session.add(_new_line(session, supplier, po.id, number, line))
+    session.flush()
+    po.total_value = _total_value(session, po.id)
+    return _recorded(session, actor, "create", po, None)
 
 
 def change_line(

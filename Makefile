@@ -34,3 +34,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/receipts.py
 	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/forecast_real.py
+	$(BIN)/python bench/plan_constraints.py
+	$(BIN)/python bench/replenishment.py

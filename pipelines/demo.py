@@ -8,7 +8,8 @@
 5. settlements: marketplace payout files with a few planted mistakes;
 6. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
    (unless a better champion is already registered), then a forecast run published;
-7. check: the invariants of DESIGN.md on the result (`keel check`).
+7. plan: a replenishment plan for today, proposed for a planner to review and approve;
+8. check: the invariants of DESIGN.md on the result (`keel check`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pipelines.demo_orders import OrderMaker
 from pipelines.demo_settlements import write_settlements
 from pipelines.demo_stock import simulate_stock
 from pipelines.progress import ProgressSink
+from pipelines.replenishment_plan import PlanAsk, create_plan
 
 ACTOR = "demo:replay"
 
@@ -65,6 +67,7 @@ class DemoFigures:
     live: LiveFigures
     settlement_files: int
     forecaster: Forecasting
+    plan_id: int
 
 
 def build_demo(
@@ -107,12 +110,15 @@ def build_demo(
     files = write_settlements(db, config.output / "settlements", rng)
     progress.advance()
     forecasting = forecast_demand(db, config, progress)
+    progress.phase("plan", 1)
+    plan_id = create_plan(db, ACTOR, PlanAsk(planning_date=config.today))
+    progress.advance()
     progress.phase("check", 1)
     broken = violations(db)
     if broken:
         raise RuntimeError(f"the demo broke an invariant: {[b.name for b in broken]}")
     progress.advance()
-    return DemoFigures(config.skus, history, replay.figures, len(files), forecasting)
+    return DemoFigures(config.skus, history, replay.figures, len(files), forecasting, plan_id)
 
 
 def company_exists(db: Database) -> bool:

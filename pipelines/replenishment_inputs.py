@@ -192,13 +192,15 @@ def _classes(
     if not daily:
         return {}
     keys = list(daily)
-    frame = pd.concat(
-        [
-            pd.DataFrame({"unique_id": f"{sku}@{loc}", "ds": np.arange(len(y)), "y": y})
-            for (sku, loc), y in daily.items()
-            if len(y)
-        ],
-        ignore_index=True,
+    lengths = np.array([len(daily[key]) for key in keys])
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(
+                np.array([f"{s}@{loc}" for s, loc in keys], dtype=object), lengths
+            ),
+            "ds": np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths),
+            "y": np.concatenate([daily[key] for key in keys]),
+        }
     )
     demand_classes = classify_demand(frame).set_index("unique_id")["demand_class"].to_dict()
     weekly = {key: _weekly(daily[key][-HISTORY_DAYS:]) for key in keys}

@@ -126,6 +126,7 @@ def _summary(built: tuple[DemoFigures, float], config: DemoConfig) -> None:
             figure(figures.forecaster.metrics.get("mase_SeasonalNaive")),
         ),
         ("forecast run (56 days, every SKU)", figures.forecaster.run_id),
+        ("replenishment plan (keel plan show ID)", figures.plan_id),
         ("build time (s)", round(seconds, 1)),
     ]
     show_table("Demo company", [{"what": w, "count": n} for w, n in rows], ["what", "count"])

@@ -152,7 +152,7 @@ def _summary(plan_id: int) -> None:
     )
     console.print(
         f"suggested {summary.get('suggested_value')}, planned {summary.get('planned_value')}"
-        + (f", budget {plan['budget']}" if plan["budget"] is not None else "")
+        + (f", budget {plan['budget']:.2f}" if plan["budget"] is not None else "")
         + f"; limits: {solver.get('status')}"
         + (f", binding {', '.join(solver['binding'])}" if solver.get("binding") else "")
         + f"; {summary.get('wall_time_s')} s"

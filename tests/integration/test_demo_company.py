@@ -17,6 +17,7 @@ from erp_core.adapters.returns_tables import ReturnAuthorization
 from erp_core.adapters.tables import StockMove
 from erp_core.domain.routing import HandlingCostRouter
 from erp_core.queries.integrity import check_integrity
+from erp_core.queries.replenishment_plans import get_plan
 from pipelines.demo import DemoConfig, build_demo
 from pipelines.progress import LogProgress
 
@@ -50,6 +51,8 @@ def test_a_fast_demo_builds_through_the_services_passes_every_check_and_pays_out
     assert _count(db, StockMove.id, StockMove.reason == "purchase_receipt") > 0
     assert _count(db, InjectedAnomaly.id) > 0, "planted anomalies are labelled"
     assert _count(db, ReturnAuthorization.id) == figures.live.returns
+    plan = get_plan(db, figures.plan_id)
+    assert plan["status"] == "proposed" and plan["lines"]["order"] > 0, "a plan awaits review"
 
     # Settlement files, with a few planted mistakes for the finance matching to find.
     files = sorted((tmp_path / "settlements").glob("*.csv"))

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from erp_core.queries.planning_facts import PlanningFacts, SupplyTerms
-from forecasting.demand_classes import classify_demand
 from optimization.replenishment.policy_line import SkuPosition
-from optimization.replenishment.service_classes import DEFAULT_TARGETS, abc_xyz
+from optimization.replenishment.service_classes import DEFAULT_TARGETS
+from pipelines.service_grades import service_grades
 
 SHARE_DAYS = 90
 HISTORY_DAYS = 365
@@ -65,7 +65,7 @@ def plan_inputs(facts: PlanningFacts, history: pd.DataFrame, request: PlanReques
         if key[0] in facts.items and key[1] in facts.locations
     }
     shares = _location_shares(daily)
-    classes = _classes(facts, daily)
+    classes = service_grades(facts.items, daily)
     planned, unplannable = [], []
     for sku in facts.items:
         where = _locations_of(sku, facts, shares)
@@ -183,50 +183,6 @@ def _demand(
     widths = [(v[3] - v[2]) for v in window if v[2] is not None and v[3] is not None]
     sd = float(np.mean(widths)) / (2 * Z_80) if widths else mean**0.5
     return mean * share, sd * share
-
-
-def _classes(
-    facts: PlanningFacts, daily: dict[tuple[str, str], np.ndarray]
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """(demand class, ABC x XYZ class) per SKU-location with history."""
-    if not daily:
-        return {}
-    keys = list(daily)
-    lengths = np.array([len(daily[key]) for key in keys])
-    frame = pd.DataFrame(
-        {
-            "unique_id": np.repeat(
-                np.array([f"{s}@{loc}" for s, loc in keys], dtype=object), lengths
-            ),
-            "ds": np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths),
-            "y": np.concatenate([daily[key] for key in keys]),
-        }
-    )
-    demand_classes = classify_demand(frame).set_index("unique_id")["demand_class"].to_dict()
-    weekly = {key: _weekly(daily[key][-HISTORY_DAYS:]) for key in keys}
-    table = pd.DataFrame(
-        {
-            "key": [f"{sku}@{loc}" for sku, loc in keys],
-            "annual_value": [weekly[k].mean() * 52 * float(facts.items[k[0]]) for k in keys],
-            "mean": [weekly[k].mean() for k in keys],
-            "sd": [weekly[k].std() for k in keys],
-        }
-    )
-    graded = abc_xyz(table).set_index("key")
-    return {
-        (sku, loc): (
-            str(demand_classes.get(f"{sku}@{loc}", "smooth")),
-            str(graded.at[f"{sku}@{loc}", "abc"]) + str(graded.at[f"{sku}@{loc}", "xyz"]),
-        )
-        for sku, loc in keys
-    }
-
-
-def _weekly(daily: np.ndarray) -> np.ndarray:
-    """Weekly sums, newest week last; variability is judged per week, as daily demand of
-    almost any SKU looks erratic."""
-    whole = len(daily) - len(daily) % 7
-    return daily[len(daily) - whole :].reshape(-1, 7).sum(axis=1) if whole else np.zeros(1)
 
 
 def _target(request: PlanRequest, sku: str, service_class: str) -> float:

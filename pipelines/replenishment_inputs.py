@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from statistics import NormalDist
 
@@ -40,8 +40,8 @@ class PlanRequest:
     review_period: int
     min_receipts: int
     suppliers: tuple[str, ...] = ()
-    class_targets: Mapping[str, float] = ()  # type: ignore[assignment]
-    sku_targets: Mapping[str, float] = ()  # type: ignore[assignment]
+    class_targets: Mapping[str, float] = field(default_factory=dict)
+    sku_targets: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/forecast_real.py
 	$(BIN)/python bench/plan_constraints.py
 	$(BIN)/python bench/replenishment.py
+	$(BIN)/python bench/replenishment_sim.py

@@ -72,11 +72,11 @@ def plan_inputs(facts: PlanningFacts, history: pd.DataFrame, request: PlanReques
         main = max(where, key=lambda loc: (shares.get(sku, {}).get(loc, 0.0), loc))
         for location in where:
             key = (sku, location)
-            terms = _supplier(facts.terms.get(sku, []), request.suppliers)
+            terms = choose_supplier(facts.terms.get(sku, []), request.suppliers)
             if terms is None:
                 unplannable.append(Unplannable(key, _no_supplier(request.suppliers)))
                 continue
-            lead_mean, lead_sd, source = _lead_time(facts, sku, terms, request.min_receipts)
+            lead_mean, lead_sd, source = learnt_lead_time(facts, sku, terms, request.min_receipts)
             protection = int(np.ceil(lead_mean)) + request.review_period
             demand = _demand(facts, sku, location, shares, protection)
             if demand is None:
@@ -148,12 +148,14 @@ def _locations_of(sku: str, facts: PlanningFacts, shares: dict[str, dict[str, fl
     return sorted(where)
 
 
-def _supplier(terms: list[SupplyTerms], allowed: tuple[str, ...]) -> SupplyTerms | None:
+def choose_supplier(terms: list[SupplyTerms], allowed: tuple[str, ...]) -> SupplyTerms | None:
+    """The cheapest active offer, then the shortest lead time, among the suppliers allowed
+    (any when none are named)."""
     offers = [t for t in terms if not allowed or t.supplier in allowed]
     return min(offers, key=lambda t: (t.unit_cost, t.lead_time_mean, t.supplier), default=None)
 
 
-def _lead_time(
+def learnt_lead_time(
     facts: PlanningFacts, sku: str, terms: SupplyTerms, min_receipts: int
 ) -> tuple[float, float, str]:
     actual = facts.actuals.get((sku, terms.supplier))

@@ -14,7 +14,7 @@ Periodic review every R days (R = 0: continuous), lead time L, protection interv
 
 Silver, Pyke & Thomas (2017), "Inventory and Production Management in Supply Chains", 4th ed.,
 ch. 6 ((R, s, S) systems). Every step is closed-form, so the same line always gets the same
-suggestion; `seed` is the interface's hook for sampled distributions and changes nothing today.
+suggestion.
 """
 
 from __future__ import annotations
@@ -97,9 +97,9 @@ class LineSuggestion:
     pack_size: int = 1
 
 
-def suggest(position: SkuPosition, seed: int = 0) -> LineSuggestion:
+def suggest(position: SkuPosition) -> LineSuggestion:
     """The order for one line by the rules in the module docstring; never negative, 0 or at
-    least the MOQ in whole packs, the same for the same input and seed."""
+    least the MOQ in whole packs, and the same for the same input."""
     line, stock = position, position.inventory_position
     protection_days = line.lead_time_mean + line.review_period
     dist = protection_demand(line)

@@ -110,7 +110,7 @@ def change_line(
         line = _line(session, po.id, line_no)
         for field, value in changes.items():
             setattr(line, _LINE_FIELDS[field], value)
-        link = _supplier_item(session, po.supplier_id, line.item_id)
+        link = supplier_item(session, po.supplier_id, line.item_id)
         check_order_qty(line.qty_ordered, link.moq, link.pack_size, line.override_reason)
         session.flush()
         po.total_value = _total_value(session, po.id)
@@ -201,7 +201,7 @@ def _new_line(
     session: Session, supplier: Supplier, po_id: int, number: int, cmd: PoLineCommand
 ) -> PurchaseOrderLine:
     item = active_by_code(session, Item, cmd.sku)
-    link = _supplier_item(session, supplier.id, item.id)
+    link = supplier_item(session, supplier.id, item.id)
     check_order_qty(cmd.qty, link.moq, link.pack_size, cmd.override_reason)
     return PurchaseOrderLine(
         purchase_order_id=po_id,
@@ -216,7 +216,8 @@ def _new_line(
     )
 
 
-def _supplier_item(session: Session, supplier_id: int, item_id: int) -> SupplierItem:
+def supplier_item(session: Session, supplier_id: int, item_id: int) -> SupplierItem:
+    """The active terms on which the supplier sells the item; ItemNotSupplied if none."""
     link = session.scalars(
         select(SupplierItem).where(
             SupplierItem.supplier_id == supplier_id,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.replenishment_tables import ReplenishmentLine, ReplenishmentPlan
-from erp_core.adapters.tables import Item, Location, Supplier, SupplierItem
+from erp_core.adapters.tables import Item, Location, Supplier
 from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput, NotFound
 from erp_core.domain.replenishment import (
@@ -28,7 +28,7 @@ from erp_core.domain.replenishment import (
 from erp_core.queries.replenishment_plans import line_detail, plan_detail
 from erp_core.services import audit
 from erp_core.services.lookup import locked
-from erp_core.services.purchasing import PoCommand, PoLineCommand, raise_draft
+from erp_core.services.purchasing import PoCommand, PoLineCommand, raise_draft, supplier_item
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ def edit_line(
         if qty is None:
             line.status = LineStatus.DROPPED
         else:
-            terms = _terms(session, line)
+            assert line.supplier_id is not None  # a plannable line names its supplier
+            terms = supplier_item(session, line.supplier_id, line.item_id)
             check_line_qty(qty, terms.moq, terms.pack_size)
             line.qty, line.status = qty, LineStatus.ORDER if qty else LineStatus.NO_ORDER
         line.edited_by, line.edit_note = actor, note
@@ -173,14 +174,6 @@ def _line(session: Session, plan_id: int, line_no: int) -> ReplenishmentLine:
     if line is None:
         raise NotFound(f"plan {plan_id} has no line {line_no}", line_no=line_no)
     return line
-
-
-def _terms(session: Session, line: ReplenishmentLine) -> SupplierItem:
-    return session.scalars(
-        select(SupplierItem).where(
-            SupplierItem.supplier_id == line.supplier_id, SupplierItem.item_id == line.item_id
-        )
-    ).one()
 
 
 def _ordering(session: Session, plan_id: int) -> dict[tuple[str, str], list[PoLineCommand]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,9 @@ app = typer.Typer(help="Replay demand under inventory policies.", no_args_is_hel
 # Daily ERP history: a quarter replayed after a four-week warm-up, the baseline's average
 # demand over the quarter before, and at least four weeks of history per series.
 DAILY = {"held_out": 91, "baseline_window": 91, "min_training": 28, "warm_up": 28, "h": 28}
+WEEKLY = {"held_out": 26, "baseline_window": 13, "min_training": 8, "warm_up": 8, "h": 8}
 MONTHLY = {"held_out": 12, "baseline_window": 12, "min_training": 3, "warm_up": 6, "h": 3}
+SHAPES = {"D": DAILY, "W": WEEKLY, "MS": MONTHLY}
 
 
 @app.command("policy")
@@ -49,7 +52,9 @@ def policy(
     if not 0 < target < 1:
         raise InvalidInput("the fill-rate target lies strictly between 0 and 1")
     if csv_file is not None:
-        shape, period = MONTHLY if freq == "MS" else DAILY, freq
+        if freq not in SHAPES:
+            raise InvalidInput(f"--freq is one of {', '.join(SHAPES)}")
+        shape, period = SHAPES[freq], freq
         review = review_period or 1
         first = date.fromisoformat(start) if start else None
         lanes = LeadTimeSampler(lead_time, lead_time_sd)
@@ -61,7 +66,7 @@ def policy(
         review = review_period or db.settings.replenishment_review_period_days
         panel, terms = erp_panel(db, last, review, target)
     if class_targets:
-        terms = type(terms)(terms.terms, terms.lanes, review, target, dict(DEFAULT_TARGETS))
+        terms = replace(terms, service_classes=dict(DEFAULT_TARGETS))
     setup = ComparisonSetup(
         period,
         held_out or shape["held_out"],

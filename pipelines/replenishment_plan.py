@@ -75,6 +75,7 @@ def create_plan(db: Database, actor: str, ask: PlanAsk, progress: Progress | Non
         | {k: v for k, v in ask.service_levels.items() if _is_class(k)},
         sku_targets={k: v for k, v in ask.service_levels.items() if not _is_class(k)},
     )
+    check_service_levels(request.class_targets)  # the settings' targets as well
     inputs = plan_inputs(facts, history, request)
     if len(inputs.positions) + len(inputs.unplannable) > settings.replenishment_max_lines:
         raise InvalidInput(
@@ -112,6 +113,7 @@ def _check(ask: PlanAsk, service_type: str) -> None:
 def _check_known(facts: PlanningFacts, ask: PlanAsk) -> None:
     for what, asked, known in (
         ("SKU", ask.skus, facts.items),
+        ("SKU", [k for k in ask.service_levels if not _is_class(k)], facts.items),
         ("location", ask.locations, facts.locations),
         ("supplier", ask.suppliers, facts.suppliers),
         ("location", ask.space_by_location, facts.locations),

@@ -187,6 +187,7 @@ def test_planning_writes_no_stock_move_and_no_order(shop: Database) -> None:
         ({"locations": ("NOPE",)}, NotFound),
         ({"service_levels": {"AX": 1.0}}, InvalidInput),
         ({"service_levels": {"A": 0.0}}, InvalidInput),
+        ({"service_levels": {"NOPE": 0.9}}, NotFound),
         ({"service_type": "sometimes"}, InvalidInput),
         ({"space_by_location": {"DC-1": -5}}, InvalidInput),
     ],

@@ -1,0 +1,1 @@
+"""Fulfillment routing: where each line of an order ships from, at least cost, and why."""

@@ -38,7 +38,14 @@ def demand_frame(
     SKU's series when `sku` is given."""
     rows = daily_demand(db, by, since, sku)
     if not rows:
-        return pd.DataFrame({"unique_id": [], "ds": [], "y": [], "censored": []})
+        return pd.DataFrame(
+            {
+                "unique_id": pd.Series(dtype=object),
+                "ds": pd.Series(dtype="datetime64[ns]"),
+                "y": pd.Series(dtype=float),
+                "censored": pd.Series(dtype=bool),
+            }
+        )
     orders = pd.DataFrame(rows, columns=["sku", "key", "ds", "y"])
     orders["ds"] = pd.to_datetime(orders["ds"])
     last = pd.Timestamp(until) if until else orders["ds"].max()

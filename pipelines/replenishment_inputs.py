@@ -112,8 +112,6 @@ def plan_inputs(facts: PlanningFacts, history: pd.DataFrame, request: PlanReques
 
 def _daily_history(history: pd.DataFrame, planning_date: date) -> dict[tuple[str, str], np.ndarray]:
     """Each SKU-location's daily demand up to the day before planning."""
-    if history.empty:
-        return {}
     before = history[history["ds"] < pd.Timestamp(planning_date)]
     series = {}
     for unique_id, group in before.groupby("unique_id", sort=True):

@@ -5,7 +5,7 @@ Capacity and stock are drawn down as units are taken."""
 
 from __future__ import annotations
 
-from optimization.routing.problem import RouteNode, RouteOrder, why_not
+from optimization.routing.problem import RouteLine, RouteNode, RouteOrder, why_not
 
 
 def greedy_route(order: RouteOrder) -> dict[tuple[int, str], int] | None:
@@ -13,9 +13,10 @@ def greedy_route(order: RouteOrder) -> dict[tuple[int, str], int] | None:
     nearest = sorted(
         order.nodes, key=lambda n: (n.transit_days, order.package_cost_cents(n), n.code)
     )
+    units = sum(line.qty for line in order.lines)
     for node in nearest:
-        if all(_can_ship(order, node, line.line, line.qty) for line in order.lines) and (
-            node.units_left is None or node.units_left >= sum(line.qty for line in order.lines)
+        if all(_can_ship(order, node, line) for line in order.lines) and (
+            node.units_left is None or node.units_left >= units
         ):
             return {(line.line, node.code): line.qty for line in order.lines}
     if order.ship_complete:
@@ -44,6 +45,5 @@ def _split(order: RouteOrder, nearest: list[RouteNode]) -> dict[tuple[int, str],
     return taken
 
 
-def _can_ship(order: RouteOrder, node: RouteNode, line_no: int, qty: int) -> bool:
-    line = next(line for line in order.lines if line.line == line_no)
-    return why_not(order, line, node) is None and node.stock.get(line.sku, 0) >= qty
+def _can_ship(order: RouteOrder, node: RouteNode, line: RouteLine) -> bool:
+    return why_not(order, line, node) is None and node.stock.get(line.sku, 0) >= line.qty

@@ -55,6 +55,10 @@ class Permission(StrEnum):
     PLANS_READ = "plans:read"
     PLANS_RUN = "plans:run"
     PLANS_APPROVE = "plans:approve"
+    ROUTING_QUERY = "routing:query"
+    ROUTING_CONFIGURE = "routing:configure"
+    ALLOCATION_READ = "allocation:read"
+    ALLOCATION_RUN = "allocation:run"
 
 
 P = Permission
@@ -73,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.HOLDS_RESOLVE, P.PURCHASING_READ, P.PURCHASING_WRITE}
         | {P.FORECASTS_READ, P.FORECASTS_RUN}
         | {P.PLANS_READ, P.PLANS_RUN, P.PLANS_APPROVE}
+        | {P.ALLOCATION_READ, P.ALLOCATION_RUN}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
@@ -82,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _FLOOR
         | _RETURNS_FLOOR
         | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE, P.FORECASTS_READ}
+        | {P.ROUTING_QUERY, P.ROUTING_CONFIGURE, P.ALLOCATION_READ}
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE
@@ -93,7 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERYONE
         | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
         | {P.PURCHASING_READ, P.PURCHASING_APPROVE, P.ADJUSTMENTS_APPROVE}
-        | {P.RETURNS_READ, P.REFUNDS_APPROVE, P.PLANS_READ}
+        | {P.RETURNS_READ, P.REFUNDS_APPROVE, P.PLANS_READ, P.ALLOCATION_READ}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         _EVERYONE
@@ -105,7 +111,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERYONE
         | {P.COST_READ, P.PURCHASING_READ, P.FORECASTS_READ, P.FORECASTS_RUN, P.PLANS_READ}
     ),
-    Role.ROUTING_SERVICE: frozenset(_EVERYONE),
+    Role.ROUTING_SERVICE: frozenset(_EVERYONE | {P.ROUTING_QUERY, P.ALLOCATION_READ}),
 }
 
 

@@ -43,6 +43,9 @@ def _single_node(order: RouteOrder, node: RouteNode, chosen: Route) -> Alternati
     units = sum(line.qty for line in order.lines)
     if node.units_left is not None and units > node.units_left:
         return Alternative(name, None, f"capacity: {node.units_left} units left today")
+    weight = sum(line.qty * line.unit_weight_g for line in order.lines)
+    if node.shipping_millicents(weight) is None:
+        return Alternative(name, None, f"too heavy: its rates stop at {node.max_package_g} g")
     assignment = {(line.line, node.code): line.qty for line in order.lines}
     if assignment == chosen.assignment:
         return None

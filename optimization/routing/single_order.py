@@ -1,21 +1,16 @@
-"""Route one order exactly with CP-SAT: quantities per (line, node), least total cost.
-
-    min  sum_n y_n (package_n + split_penalty) + sum_{l,n} unit_{l,n} x_{l,n} - split_penalty
-    s.t. sum_n x_{l,n} = qty_l                 every line ships whole
-         x_{l,n} <= min(qty_l, stock_{n,sku_l}) y_n, and 0 where a rule forbids the node
-         sum_l x_{l,n} <= units_left_n,  y_n <= orders_left_n
-         sum_n y_n = 1 when the order ships complete
-The penalty is charged per package and one is given back: the first package is no split.
-"""
+"""Route one order exactly with CP-SAT (the model is in model.py): quantities per (line, node)
+at least total cost, the cost split into handling, shipping and split penalty, and why a line
+cannot ship when it cannot."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from optimization.routing.problem import RouteOrder, why_not
+from optimization.routing.model import OrderVars, add_order
+from optimization.routing.problem import RouteLine, RouteOrder, why_not
 
 STATUS = {
     cp_model.OPTIMAL: "optimal",
@@ -29,29 +24,41 @@ STATUS = {
 class Route:
     status: str  # optimal | feasible | infeasible | unknown
     assignment: dict[tuple[int, str], int]  # (line, node) -> units
+    short: dict[int, int]  # line -> units left unrouted (only when the order may ship short)
     cost_cents: int | None
     handling_cents: int | None
     shipping_cents: int | None
     split_penalty_cents: int | None
+    short_penalty_cents: int | None
     bound_cents: float | None
     wall_time: float
     reasons: list[str] = field(default_factory=list)  # why infeasible, per line
 
 
-Vars = tuple[dict[tuple[int, str], cp_model.IntVar], dict[str, cp_model.IntVar]]
-
-
 def route_order(order: RouteOrder, time_limit: float = 1.0, workers: int = 1) -> Route:
     started = time.perf_counter()
-    if reasons := unservable(order):
-        return Route("infeasible", {}, None, None, None, None, None, _since(started), reasons)
-    model, variables = build_model(order)
+    if order.short_penalty_cents is None and (reasons := unservable(order)):
+        return _nothing("infeasible", started, reasons)
+    model = cp_model.CpModel()
+    variables = add_order(model, order)
+    _hold_capacity(model, order, variables)
+    model.minimize(variables.cost)
     status, solver = solve(model, time_limit, workers)
     if status in ("infeasible", "unknown"):
         why = ["no plan meets stock, capacity and the ship-complete rule together"]
-        return Route(status, {}, None, None, None, None, None, _since(started), why)
-    assignment = extract(solver, variables)
-    return costed(order, assignment, status, solver.best_objective_bound, _since(started))
+        return _nothing(status, started, why if status == "infeasible" else [])
+    assignment, short = extract(solver, variables)
+    bound = solver.best_objective_bound / 1000
+    route = costed(order, assignment, status, bound, _since(started), short)
+    return replace(route, reasons=short_reasons(order, short))
+
+
+def _hold_capacity(model: cp_model.CpModel, order: RouteOrder, variables: OrderVars) -> None:
+    """Today's capacity left at each node (a wave shares it between orders instead)."""
+    for node in order.nodes:
+        units = [var for (_, code), var in variables.x.items() if code == node.code]
+        if node.units_left is not None and units:
+            model.add(sum(units) <= node.units_left)
 
 
 def unservable(order: RouteOrder) -> list[str]:
@@ -63,45 +70,36 @@ def unservable(order: RouteOrder) -> list[str]:
             for node in order.nodes
             if why_not(order, line, node) is None
         )
+        cap = order.cap(line.sku)
+        if cap is not None and cap < usable:
+            usable = cap
         if usable < line.qty:
             reasons.append(
                 f"line {line.line} ({line.sku}): {usable} of {line.qty} units can ship "
-                "from nodes that may serve it"
+                f"from nodes that may serve it{_rules_out(order, line)}"
             )
     return reasons
 
 
-def build_model(order: RouteOrder) -> tuple[cp_model.CpModel, Vars]:
-    model = cp_model.CpModel()
-    y = {node.code: model.new_bool_var(f"use[{node.code}]") for node in order.nodes}
-    x = {}
-    for line in order.lines:
-        for node in order.nodes:
-            most = 0 if why_not(order, line, node) else min(line.qty, node.stock[line.sku])
-            x[line.line, node.code] = model.new_int_var(0, most, f"x[{line.line},{node.code}]")
-            # Units ship only from a node whose package is paid for.
-            model.add(x[line.line, node.code] <= most * y[node.code])
-        # Every line ships whole.
-        model.add(sum(x[line.line, node.code] for node in order.nodes) == line.qty)
+def short_reasons(order: RouteOrder, short: dict[int, int]) -> list[str]:
+    lines = {line.line: line for line in order.lines}
+    return [
+        f"line {n} ({lines[n].sku}): {units} of {lines[n].qty} units left short"
+        f"{_rules_out(order, lines[n])}"
+        for n, units in sorted(short.items())
+    ]
+
+
+def _rules_out(order: RouteOrder, line: RouteLine) -> str:
+    """The reasons the other nodes gave, most common first, for the message."""
+    counts: dict[str, int] = {}
     for node in order.nodes:
-        # Today's capacity left at the node.
-        if node.units_left is not None:
-            model.add(sum(x[line.line, node.code] for line in order.lines) <= node.units_left)
-        if node.orders_left is not None and node.orders_left < 1:
-            model.add(y[node.code] == 0)
-    if order.ship_complete:
-        # One package for the whole order.
-        model.add(sum(y.values()) == 1)
-    packages = sum(
-        y[n.code] * (order.package_cost_cents(n) + order.split_penalty_cents) for n in order.nodes
-    )
-    units = sum(
-        x[line.line, node.code] * order.unit_cost_cents(line, node)
-        for line in order.lines
-        for node in order.nodes
-    )
-    model.minimize(packages + units - order.split_penalty_cents)
-    return model, (x, y)
+        if reason := why_not(order, line, node):
+            counts[reason] = counts.get(reason, 0) + 1
+    if not counts:
+        return ""
+    ranked = sorted(counts, key=lambda r: (-counts[r], r))
+    return "; elsewhere: " + ", ".join(f"{r} ({counts[r]})" for r in ranked[:3])
 
 
 def solve(
@@ -117,9 +115,12 @@ def solve(
     return STATUS[code], solver
 
 
-def extract(solver: cp_model.CpSolver, variables: Vars) -> dict[tuple[int, str], int]:
-    x, _ = variables
-    return {key: units for key, var in x.items() if (units := solver.value(var)) > 0}
+def extract(
+    solver: cp_model.CpSolver, variables: OrderVars
+) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+    assignment = {k: units for k, var in variables.x.items() if (units := solver.value(var)) > 0}
+    short = {n: units for n, var in variables.short.items() if (units := solver.value(var)) > 0}
+    return assignment, short
 
 
 def costed(
@@ -128,20 +129,43 @@ def costed(
     status: str,
     bound: float | None,
     seconds: float,
+    short: dict[int, int] | None = None,
 ) -> Route:
-    """The route's cost split into handling, shipping and split penalty (any assignment)."""
+    """The route's cost split into handling, shipping and penalties (any assignment); a package
+    no rate band carries is refused."""
     lines = {line.line: line for line in order.lines}
     nodes = {node.code: node for node in order.nodes}
     used = sorted({code for _, code in assignment})
-    handling = sum(nodes[c].handling_order_cents for c in used)
-    shipping = sum(nodes[c].ship_base_cents for c in used)
+    handling = sum(nodes[c].handling_order_cents * 1000 for c in used)
+    weight = dict.fromkeys(used, 0)
     for (line_no, code), units in assignment.items():
-        node, line = nodes[code], lines[line_no]
-        handling += units * node.handling_unit_cents
-        shipping += units * (order.unit_cost_cents(line, node) - node.handling_unit_cents)
-    penalty = order.split_penalty_cents * max(len(used) - 1, 0)
-    total = handling + shipping + penalty
-    return Route(status, assignment, total, handling, shipping, penalty, bound, seconds)
+        handling += units * nodes[code].handling_unit_cents * 1000
+        weight[code] += units * lines[line_no].unit_weight_g
+    shipping = 0
+    for code in used:
+        package = nodes[code].shipping_millicents(weight[code])
+        if package is None:
+            raise ValueError(f"no rate band of {code} carries a {weight[code]} g package")
+        shipping += package
+    split = order.split_penalty_cents * max(len(used) - 1, 0)
+    left = sum((short or {}).values()) * (order.short_penalty_cents or 0)
+    total = round((handling + shipping) / 1000) + split + left
+    return Route(
+        status,
+        assignment,
+        dict(short or {}),
+        total,
+        round(handling / 1000),
+        total - split - left - round(handling / 1000),
+        split,
+        left,
+        bound,
+        seconds,
+    )
+
+
+def _nothing(status: str, started: float, reasons: list[str]) -> Route:
+    return Route(status, {}, {}, None, None, None, None, None, None, _since(started), reasons)
 
 
 def _since(started: float) -> float:

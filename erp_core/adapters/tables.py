@@ -105,6 +105,8 @@ class Item(Base):
     allow_negative_stock: Mapped[bool] = mapped_column(default=False)
     # Receipts of it go to quarantine, to be released by a move after inspection.
     requires_inspection: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A drop-ship item ships only from its vendor's location.
+    dropship_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -154,6 +156,7 @@ class Location(Base):
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("daily_order_capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("daily_unit_capacity >= 0", name="unit_capacity_not_negative"),
         CheckConstraint("handling_cost_per_order >= 0", name="order_cost_not_negative"),
         CheckConstraint("handling_cost_per_unit >= 0", name="unit_cost_not_negative"),
     )
@@ -165,6 +168,9 @@ class Location(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     daily_order_capacity: Mapped[int | None]
+    daily_unit_capacity: Mapped[int | None]
+    # Hazardous and restricted items ship only from locations permitted to ship them.
+    ships_hazardous: Mapped[bool] = mapped_column(default=False, server_default=false())
     handling_cost_per_order: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     handling_cost_per_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     active: Mapped[bool] = mapped_column(default=True, index=True)
@@ -181,6 +187,10 @@ class Channel(Base):
     kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind, "channel_kind"))
     fee_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal(0))
     allocation_priority: Mapped[int] = mapped_column(default=100)
+    # Location kinds the channel's orders may ship from (empty: any), and whether its orders
+    # ship as one package or not at all (B2B).
+    ship_from_kinds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    ship_complete: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -15,6 +15,7 @@ from erp_core.adapters import (  # noqa: F401  (register their tables)
     purchasing_tables,
     replenishment_tables,
     returns_tables,
+    routing_tables,
     transfer_tables,
 )
 from erp_core.adapters.tables import Base, UtcDateTime

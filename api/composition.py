@@ -1,12 +1,14 @@
-"""The composition root: builds the real database handle from settings, once per process."""
+"""The composition root: builds the real database handle and the order router from settings,
+once per process."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from erp_core.adapters.database import Database
-from erp_core.domain.routing import HandlingCostRouter, Router
+from erp_core.domain.routing import Router
 from erp_core.settings import Settings, get_settings
+from pipelines.routing_orders import OptimalRouter
 
 
 @lru_cache
@@ -18,6 +20,7 @@ def database_for(settings: Settings) -> Database:
     return Database(settings)
 
 
-def order_router() -> Router:
-    """The default routing rule until the OR-Tools router of the routing issue replaces it."""
-    return HandlingCostRouter()
+def order_router(settings: Settings | None = None) -> Router:
+    """The OR-Tools router release reserves from."""
+    chosen = settings or get_settings()
+    return OptimalRouter(chosen.routing_time_limit_seconds, chosen.solver_workers)

@@ -26,6 +26,7 @@ from api.routes import (
     release,
     replenishment,
     returns,
+    routing,
     supplier_items,
     transfers,
 )
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     # No anomaly model yet (the anomaly issue provides one): the anomaly check is skipped.
     app.state.order_scorer = None
-    app.state.router = order_router()
+    app.state.router = order_router(settings)
     errors.install(app)
     app.include_router(health.router)
     for router in master.routers:
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         returns,
         forecasts,
         replenishment,
+        routing,
     ):
         app.include_router(module.router)
 

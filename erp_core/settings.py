@@ -143,6 +143,40 @@ class Settings(BaseSettings):
         "answers with its best solution so far.",
     )
     solver_workers: int = Field(default=1, ge=1, le=16, description="CP-SAT search workers.")
+    routing_split_penalty: Decimal = Field(
+        default=Decimal("1.50"),
+        ge=0,
+        description="Cost of each package beyond the first (the customer's worse experience, "
+        "the carrier's extra pickup); the routing_parameters row overrides it.",
+    )
+    routing_default_price: Decimal = Field(
+        default=Decimal("4.50"), ge=0, description="Package price on a lane nobody priced."
+    )
+    routing_default_price_per_km: Decimal = Field(
+        default=Decimal("0.004"), ge=0, description="Distance surcharge on an unpriced lane."
+    )
+    routing_default_price_per_kg: Decimal = Field(
+        default=Decimal("0.40"), ge=0, description="Weight surcharge on an unpriced lane."
+    )
+    routing_km_per_transit_day: int = Field(
+        default=600, gt=0, description="Distance a parcel covers per day on an unpriced lane."
+    )
+    routing_time_limit_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Longest one order's routing may search before answering with its best "
+        "route so far (status feasible).",
+    )
+    routing_wave_time_limit_seconds: float = Field(
+        default=55.0, gt=0, le=600, description="Longest a wave may search."
+    )
+    routing_unfilled_penalty: Decimal = Field(
+        default=Decimal("50"),
+        ge=0,
+        description="Base cost of a unit a wave leaves unfilled, before the order's priority "
+        "and promised-date weights.",
+    )
 
 
 @lru_cache

@@ -28,6 +28,9 @@ class ItemFields(BaseModel):
     requires_inspection: bool = Field(
         default=False, description="Receipts go to quarantine until released by a move."
     )
+    dropship_location: Code | None = Field(
+        default=None, description="A drop-ship item ships only from this vendor location."
+    )
 
 
 class SupplierFields(BaseModel):
@@ -46,8 +49,12 @@ class LocationFields(BaseModel):
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
     daily_order_capacity: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    daily_unit_capacity: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
     handling_cost_per_order: Money = Decimal(0)
     handling_cost_per_unit: Money = Decimal(0)
+    ships_hazardous: bool = Field(
+        default=False, description="Permitted to ship hazardous and restricted items."
+    )
 
 
 class ChannelFields(BaseModel):
@@ -55,6 +62,12 @@ class ChannelFields(BaseModel):
     kind: ChannelKind
     fee_rate: Annotated[Decimal, Field(ge=0, lt=1, max_digits=6, decimal_places=4)] = Decimal(0)
     allocation_priority: Annotated[int, Field(ge=1, le=1000)] = 100
+    ship_from_kinds: Annotated[list[LocationKind], Field(max_length=4)] = Field(
+        default=[], description="Location kinds this channel's orders may ship from; empty: any."
+    )
+    ship_complete: bool = Field(
+        default=False, description="Orders ship as one package or wait (B2B)."
+    )
 
 
 class CustomerFields(BaseModel):

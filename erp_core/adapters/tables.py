@@ -106,7 +106,7 @@ class Item(Base):
     # Receipts of it go to quarantine, to be released by a move after inspection.
     requires_inspection: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A drop-ship item ships only from its vendor's location.
-    dropship_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    dropship_location: Mapped[str | None] = mapped_column(String(64), ForeignKey("locations.code"))
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

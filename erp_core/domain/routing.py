@@ -1,38 +1,67 @@
-"""Where each order line ships from. Release asks a Router; the OR-Tools optimiser of the
-routing issue is a drop-in for the default rule below."""
+"""Where each order line ships from. Release gathers the routing facts (lines, the locations as
+seen from the order's ship-to, free stock, today's capacity, the channel's rules) and asks a
+Router; the OR-Tools optimiser in pipelines/ is the router Keel composes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Protocol
 
 
 @dataclass(frozen=True)
-class StockOption:
-    """Free stock of one item at one location, and what shipping from there costs."""
+class Band:
+    """A package up to max_weight_g (None: any weight) costs price + per_kg x its weight."""
+
+    max_weight_g: int | None
+    price_cents: int
+    per_kg_cents: int
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    """A location as the order sees it: what it charges to reach the order's zone, how fast,
+    what capacity it has left today and whether the order's rules let it ship."""
 
     location_id: int
-    free_qty: int
-    cost_per_order: Decimal
-    cost_per_unit: Decimal
+    code: str
+    kind: str
+    handling_order_cents: int
+    handling_unit_cents: int
+    transit_days: int
+    bands: tuple[Band, ...]
+    lane: str  # rate table | distance default | flat default
+    orders_left: int | None
+    units_left: int | None
+    ships_hazardous: bool
+    channel_allowed: bool
 
 
 @dataclass(frozen=True)
-class RouteLine:
+class LineFacts:
     line_id: int
     item_id: int
+    sku: str
     qty: int
+    weight_g: int
+    hazardous: bool
+    vendor: str | None  # a drop-ship item ships only from its vendor's location (code)
 
 
 @dataclass(frozen=True)
-class RouteRequest:
-    lines: Sequence[RouteLine]
-    options: Mapping[int, Sequence[StockOption]]  # by item id
-    ship_to: Mapping[str, str | None]
+class RoutingFacts:
+    lines: tuple[LineFacts, ...]
+    nodes: tuple[NodeFacts, ...]
+    stock: Mapping[tuple[int, int], int]  # (item id, location id) -> free units
+    zone: str | None
     channel: str
+    split_penalty_cents: int
+    ship_complete: bool
+    due_in_days: int | None
+    # Item id -> most units the order may take, where a published channel allocation ring-fences
+    # stock for other channels; an item absent here is not limited.
+    caps: Mapping[int, int]
 
 
 @dataclass(frozen=True)
@@ -43,56 +72,15 @@ class Assignment:
 
 
 class Router(Protocol):
-    def route(self, request: RouteRequest) -> list[Assignment]:
-        """Assignments never exceed a line's qty nor an option's free stock; what is left of a
-        line unassigned is backordered."""
+    def route(self, facts: RoutingFacts) -> list[Assignment]:
+        """Assignments never exceed a line's qty, a location's free stock, nor a ring-fence
+        cap; what is left of a line unassigned is backordered."""
         ...
 
 
-class HandlingCostRouter:
-    """The default rule: the one location that can ship the whole order at the lowest handling
-    cost (per order + per unit); failing that, each line from the locations with the most
-    free stock first."""
-
-    def route(self, request: RouteRequest) -> list[Assignment]:
-        whole = self._single_location(request)
-        if whole is not None:
-            return [Assignment(line.line_id, whole, line.qty) for line in request.lines]
-        return self._split(request)
-
-    def _single_location(self, request: RouteRequest) -> int | None:
-        wanted: dict[int, int] = defaultdict(int)
-        for line in request.lines:
-            wanted[line.item_id] += line.qty
-        units = sum(wanted.values())
-        cost: dict[int, Decimal] = {}
-        able_for_all: set[int] | None = None
-        for item_id, qty in wanted.items():
-            able = {o.location_id for o in request.options.get(item_id, ()) if o.free_qty >= qty}
-            able_for_all = able if able_for_all is None else able_for_all & able
-            for o in request.options.get(item_id, ()):
-                cost[o.location_id] = o.cost_per_order + o.cost_per_unit * units
-        if not able_for_all:
-            return None
-        return min(able_for_all, key=lambda loc: (cost[loc], loc))
-
-    def _split(self, request: RouteRequest) -> list[Assignment]:
-        left = {
-            (item, o.location_id): o.free_qty
-            for item, opts in request.options.items()
-            for o in opts
-        }
-        plan: list[Assignment] = []
-        for line in request.lines:
-            need = line.qty
-            by_stock = sorted(
-                request.options.get(line.item_id, ()),
-                key=lambda o: (-left[(line.item_id, o.location_id)], o.location_id),
-            )
-            for option in by_stock:
-                take = min(need, left[(line.item_id, option.location_id)])
-                if take > 0:
-                    plan.append(Assignment(line.line_id, option.location_id, take))
-                    left[(line.item_id, option.location_id)] -= take
-                    need -= take
-        return plan
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), the default lane's measure."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))

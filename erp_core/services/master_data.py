@@ -68,6 +68,7 @@ def add_record(
     code = values[kind.key]
     if find_record(session, kind, code) is not None:
         raise AlreadyExists(f"{kind.entity} {code!r} already exists", code=code)
+    _check_vendor(session, values)
     record = kind.model(**values)
     session.add(record)
     session.flush()
@@ -87,6 +88,7 @@ def change_record(
     session: Session, actor: str, kind: RecordKind, record: Base, changes: dict[str, Any]
 ) -> dict[str, Any]:
     before = audit.snapshot(record)
+    _check_vendor(session, changes)
     for field, value in changes.items():
         setattr(record, field, value)
     if isinstance(record, Item) and "allow_negative_stock" in changes:
@@ -112,6 +114,12 @@ def find_record(session: Session, kind: RecordKind, code: str) -> Any:
 
 def deactivate_record(db: Database, actor: str, kind: RecordKind, code: str) -> dict[str, Any]:
     return update_record(db, actor, kind, code, {"active": False})
+
+
+def _check_vendor(session: Session, values: dict[str, Any]) -> None:
+    """A drop-ship item names an existing location: a clear 404 rather than a key error."""
+    if values.get("dropship_location") is not None:
+        by_code(session, Location, values["dropship_location"])
 
 
 def _sync_negative_stock_flag(session: Session, item: Item) -> None:

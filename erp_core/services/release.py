@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import ShipmentLine
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
@@ -18,13 +17,15 @@ from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
-from erp_core.domain.routing import Assignment, RouteLine, Router, RouteRequest, StockOption
+from erp_core.domain.routing import Assignment, Router
 from erp_core.queries.orders import OPEN_QTY, order_detail
+from erp_core.queries.routing_facts import AskedLine, routing_facts
 from erp_core.services import audit
 from erp_core.services.inventory import reserve, unreserve
 from erp_core.services.lookup import place_by_ids
 from erp_core.services.order_lifecycle import change_status, locked_order
 from erp_core.services.order_policies import policy_for
+from erp_core.settings import Settings
 
 RELEASABLE = (OrderStatus.READY, OrderStatus.BACKORDERED)
 
@@ -44,7 +45,7 @@ def release_order(db: Database, actor: str, order_id: int, router: Router) -> di
         if order.status == OrderStatus.READY:
             change_status(session, order, OrderStatus.RELEASED, actor)
         open_lines = _open_quantities(session, order.id)
-        plan = _plan(session, order, open_lines, router)
+        plan = _plan(session, db.settings, order, open_lines, router)
         complete = _covers(plan, open_lines)
         if not complete and not policy_for(session, order.channel_id).ship_partial:
             plan = []
@@ -144,24 +145,20 @@ def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, in
 
 
 def _plan(
-    session: Session, order: Order, open_lines: dict[int, tuple[int, int]], router: Router
+    session: Session,
+    settings: Settings,
+    order: Order,
+    open_lines: dict[int, tuple[int, int]],
+    router: Router,
 ) -> list[Assignment]:
     if not open_lines:
         return []
-    options: dict[int, list[StockOption]] = defaultdict(list)
-    items = [item_id for item_id, _ in open_lines.values()]
-    for item_id, location_id, qty, per_order, per_unit in ledger.lock_free_stock(
-        session.connection(), items
-    ):
-        if qty > 0:
-            options[item_id].append(StockOption(location_id, qty, per_order, per_unit))
-    request = RouteRequest(
-        lines=[RouteLine(line_id, item_id, qty) for line_id, (item_id, qty) in open_lines.items()],
-        options=options,
-        ship_to=order.ship_to,
-        channel=session.get_one(Channel, order.channel_id).code,
+    lines = [AskedLine(line_id, item_id, qty) for line_id, (item_id, qty) in open_lines.items()]
+    channel = session.get_one(Channel, order.channel_id)
+    facts = routing_facts(
+        session, settings, lines, order.ship_to, channel, order.requested_delivery_date, lock=True
     )
-    return router.route(request)
+    return router.route(facts)
 
 
 def _covers(plan: list[Assignment], open_lines: dict[int, tuple[int, int]]) -> bool:

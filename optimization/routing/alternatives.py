@@ -28,16 +28,18 @@ def alternatives(order: RouteOrder, chosen: Route) -> list[Alternative]:
         found.append(Alternative("greedy rule", None, "the rule finds no complete route"))
     elif greedy != chosen.assignment:
         found.append(_priced("greedy rule", order, greedy, chosen))
-    found = [a for a in found if a is not None]
-    return sorted(found, key=lambda a: (a.cost_cents is None, a.cost_cents or 0, a.name))
+    kept = [a for a in found if a is not None]
+    return sorted(kept, key=lambda a: (a.cost_cents is None, a.cost_cents or 0, a.name))
 
 
 def _single_node(order: RouteOrder, node: RouteNode, chosen: Route) -> Alternative | None:
     name = f"all from {node.code}"
+    wanted: dict[str, int] = {}
     for line in order.lines:
         if reason := why_not(order, line, node):
             return Alternative(name, None, f"line {line.line} ({line.sku}): {reason}")
-        if node.stock.get(line.sku, 0) < line.qty:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        if node.stock.get(line.sku, 0) < wanted[line.sku]:
             held = node.stock.get(line.sku, 0)
             return Alternative(name, None, f"line {line.line} ({line.sku}): only {held} in stock")
     units = sum(line.qty for line in order.lines)

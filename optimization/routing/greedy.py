@@ -6,7 +6,7 @@ taken, and so are the units of a SKU the order may take past other channels' rin
 
 from __future__ import annotations
 
-from optimization.routing.problem import RouteLine, RouteNode, RouteOrder, why_not
+from optimization.routing.problem import RouteNode, RouteOrder, why_not
 
 
 def greedy_route(order: RouteOrder) -> dict[tuple[int, str], int] | None:
@@ -26,7 +26,8 @@ def greedy_route(order: RouteOrder) -> dict[tuple[int, str], int] | None:
     nearest = sorted(order.nodes, key=lambda n: (n.transit_days, package(n), n.code))
     for node in nearest:
         if (
-            all(_can_ship(order, node, line) for line in order.lines)
+            all(why_not(order, line, node) is None for line in order.lines)
+            and all(node.stock.get(sku, 0) >= qty for sku, qty in wanted.items())
             and (node.units_left is None or node.units_left >= units)
             and node.shipping_millicents(weight) is not None
         ):
@@ -65,7 +66,3 @@ def _split(order: RouteOrder, nearest: list[RouteNode]) -> dict[tuple[int, str],
         if missing:
             return None
     return taken
-
-
-def _can_ship(order: RouteOrder, node: RouteNode, line: RouteLine) -> bool:
-    return why_not(order, line, node) is None and node.stock.get(line.sku, 0) >= line.qty

@@ -48,12 +48,13 @@ def add_order(model: cp_model.CpModel, order: RouteOrder, tag: str = "") -> Orde
                 var = model.new_int_var(0, most, f"x[{tag}{line.line},{node.code}]")
                 x[line.line, node.code] = var
                 model.add(var <= most * y[node.code])
-        shipped = sum(x[line.line, n.code] for n in nodes if (line.line, n.code) in x)
+        shipped = [x[line.line, n.code] for n in nodes if (line.line, n.code) in x]
         if order.short_penalty_cents is not None:
             short[line.line] = model.new_int_var(0, line.qty, f"short[{tag}{line.line}]")
-            shipped += short[line.line]
+            shipped.append(short[line.line])
         # Every line ships whole, or what is left short is paid for.
-        model.add(shipped == line.qty)
+        model.add(sum(shipped) == line.qty)
+    _hold_stock(model, order, nodes, x)
     _hold_caps(model, order, x)
     if order.ship_complete:
         # One package for the whole order (or none, when it may be left short).
@@ -66,6 +67,23 @@ def add_order(model: cp_model.CpModel, order: RouteOrder, tag: str = "") -> Orde
     if short:
         cost.append(sum(short.values()) * (order.short_penalty_cents or 0) * 1000)
     return OrderVars(x, y, short, sum(cost))
+
+
+def _hold_stock(
+    model: cp_model.CpModel,
+    order: RouteOrder,
+    nodes: list[RouteNode],
+    x: dict[tuple[int, str], cp_model.IntVar],
+) -> None:
+    """Lines of the same SKU share the node's stock."""
+    for sku in {line.sku for line in order.lines}:
+        lines = [line.line for line in order.lines if line.sku == sku]
+        if len(lines) < 2:
+            continue
+        for node in nodes:
+            taken = [x[n, node.code] for n in lines if (n, node.code) in x]
+            if len(taken) > 1:
+                model.add(sum(taken) <= node.stock[sku])
 
 
 def _hold_caps(
@@ -90,14 +108,14 @@ def _package_cost(
     units = [(line, x[line.line, node.code]) for line in order.lines if (line.line, node.code) in x]
     weight = sum(var * line.unit_weight_g for line, var in units)
     heaviest = sum(min(line.qty, node.stock[line.sku]) * line.unit_weight_g for line, _ in units)
-    handling = used * node.handling_order_cents * 1000 + sum(
-        var * node.handling_unit_cents * 1000 for _, var in units
-    )
+    terms: list[cp_model.LinearExprT] = [used * node.handling_order_cents * 1000]
+    terms += [var * node.handling_unit_cents * 1000 for _, var in units]
     (first, *rest) = node.bands
     if not rest:
         if first.max_weight_g is not None:
             model.add(weight <= first.max_weight_g * used)
-        return handling + used * first.price_cents * 1000 + weight * first.per_kg_cents
+        terms += [used * first.price_cents * 1000, weight * first.per_kg_cents]
+        return cp_model.LinearExpr.sum(terms)
     pick, carried, lower = [], [], 0
     for index, band in enumerate(node.bands):
         upper = heaviest if band.max_weight_g is None else min(band.max_weight_g, heaviest)
@@ -109,7 +127,7 @@ def _package_cost(
         pick.append(z)
         carried.append(w)
         lower = (band.max_weight_g or 0) + 1
-        handling += z * band.price_cents * 1000 + w * band.per_kg_cents
+        terms += [z * band.price_cents * 1000, w * band.per_kg_cents]
     model.add(sum(pick) == used)
     model.add(sum(carried) == weight)
-    return handling
+    return cp_model.LinearExpr.sum(terms)

@@ -15,11 +15,11 @@ from erp_core.adapters.order_tables import Order
 from erp_core.adapters.purchasing_tables import PurchaseOrder
 from erp_core.adapters.returns_tables import ReturnAuthorization
 from erp_core.adapters.tables import StockMove
-from erp_core.domain.routing import HandlingCostRouter
 from erp_core.queries.integrity import check_integrity
 from erp_core.queries.replenishment_plans import get_plan
 from pipelines.demo import DemoConfig, build_demo
 from pipelines.progress import LogProgress
+from pipelines.routing_orders import OptimalRouter
 
 
 def _count(db: Database, column: object, *where: object) -> int:
@@ -30,7 +30,7 @@ def test_a_fast_demo_builds_through_the_services_passes_every_check_and_pays_out
     db: Database, tmp_path: Path
 ) -> None:
     config = DemoConfig.fast(output=tmp_path, today=date(2026, 11, 27))
-    figures = build_demo(db, HandlingCostRouter(), config, LogProgress())
+    figures = build_demo(db, OptimalRouter(time_limit=2.0), config, LogProgress())
 
     assert all(result.passed for result in check_integrity(db))
     statuses = Counter(

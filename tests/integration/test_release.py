@@ -10,7 +10,7 @@ import pytest
 from erp_core.adapters.database import Database
 from erp_core.domain.errors import IllegalTransition, InsufficientStock
 from erp_core.domain.orders import OrderStatus, PaymentStatus
-from erp_core.domain.routing import Assignment, HandlingCostRouter, RouteRequest
+from erp_core.domain.routing import Assignment, RoutingFacts
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.inventory import inventory_positions
 from erp_core.services import inventory as inv
@@ -19,11 +19,12 @@ from erp_core.services import orders as capture
 from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import cancel_order, releasable_orders, release_order
+from pipelines.routing_orders import OptimalRouter
 from tests.factories import ACTOR, item, location
 from tests.integration.test_failure_injection import InjectedFailure, everything, failing_midway
 from tests.integration.test_order_capture import ADDRESS, as_is
 
-ROUTER = HandlingCostRouter()
+ROUTER = OptimalRouter(time_limit=2.0)
 
 
 @pytest.fixture
@@ -133,10 +134,10 @@ def test_many_orders_released_at_once_against_scarce_stock_never_oversell(shop: 
 class Overcommitting:
     """A broken router that promises more than there is, to prove release is all or nothing."""
 
-    def route(self, request: RouteRequest) -> list[Assignment]:
-        first = request.lines[0]
-        location = request.options[first.item_id][0].location_id
-        return [Assignment(line.line_id, location, line.qty) for line in request.lines]
+    def route(self, facts: RoutingFacts) -> list[Assignment]:
+        first = facts.lines[0]
+        location = next(place for item, place in facts.stock if item == first.item_id)
+        return [Assignment(line.line_id, location, line.qty) for line in facts.lines]
 
 
 def test_a_release_that_fails_midway_reserves_nothing(

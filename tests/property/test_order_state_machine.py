@@ -39,7 +39,6 @@ from erp_core.domain.access import Principal, Role
 from erp_core.domain.errors import IllegalTransition
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import ALLOWED, AllocationStatus, OrderStatus, PaymentStatus
-from erp_core.domain.routing import HandlingCostRouter
 from erp_core.domain.stock import StockStatus
 from erp_core.services import fulfillment
 from erp_core.services import inventory as inv
@@ -51,6 +50,7 @@ from erp_core.services.line_cancellation import CANCELLABLE, cancel_line
 from erp_core.services.order_commands import LineCommand, OrderCommand
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.release import RELEASABLE, cancel_order, release_order
+from pipelines.routing_orders import OptimalRouter
 from tests.factories import ACTOR, item, location
 from tests.integration.test_failure_injection import everything
 from tests.ledger_check import assert_ledger_consistent
@@ -68,7 +68,7 @@ ADDRESS: dict[str, str | None] = {
     "country": "DE",
 }
 ADMIN = Principal(0, "admin", Role.ADMIN)
-ROUTER = HandlingCostRouter()
+ROUTER = OptimalRouter(time_limit=2.0)
 HOLDS_NOTHING = (S.CANCELLED, S.INVOICED)
 LINES = st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1, max_size=3)
 PAYMENTS = st.sampled_from(list(PaymentStatus))

@@ -35,7 +35,6 @@ from erp_core.adapters.transfer_tables import Transfer, TransferLine
 from erp_core.domain.errors import InsufficientStock
 from erp_core.domain.orders import PaymentStatus
 from erp_core.domain.returns import DISPOSITION_MOVES, Condition, Disposition, ReturnReason
-from erp_core.domain.routing import HandlingCostRouter
 from erp_core.domain.stock import StockStatus
 from erp_core.services import fulfillment, transfers
 from erp_core.services import inventory as inv
@@ -55,6 +54,7 @@ from erp_core.services.release import release_order
 from erp_core.services.return_receiving import InspectLine, inspect_return, receive_return
 from erp_core.services.returns import AuthorizeCommand, LineQty, authorize_return
 from erp_core.services.supplier_items import create_supplier_item
+from pipelines.routing_orders import OptimalRouter
 from tests.factories import ACTOR, item, location
 from tests.ledger_check import assert_ledger_consistent
 from tests.property.fresh_database import discard, fresh_database
@@ -69,7 +69,7 @@ ADDRESS: dict[str, str | None] = {
     "postcode": "10115",
     "country": "DE",
 }
-ROUTER = HandlingCostRouter()
+ROUTER = OptimalRouter(time_limit=2.0)
 Key = tuple[str, str, StockStatus]
 TERMS = {"unit_cost": Decimal("4"), "lead_time_days_mean": 5, "lead_time_days_std": 1}
 

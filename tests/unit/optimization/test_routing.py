@@ -25,7 +25,7 @@ def _random_order(rng: random.Random) -> RouteOrder:
             restricted=rng.random() < 0.2,
             vendor="N2" if rng.random() < 0.1 else None,
         )
-        for i, sku in enumerate(skus)
+        for i, sku in enumerate(skus + (["A"] if rng.random() < 0.25 else []))
     )
     nodes = tuple(
         RouteNode(
@@ -100,6 +100,10 @@ def _keeps_capacity_and_completeness(order: RouteOrder, assignment: dict) -> boo
         weight = sum(u * lines[n].unit_weight_g for (n, _), u in mine.items())
         if mine and node.shipping_millicents(weight) is None:
             return False
+        for sku in {lines[n].sku for n, _ in mine}:
+            held = sum(u for (n, _), u in mine.items() if lines[n].sku == sku)
+            if held > node.stock.get(sku, 0):
+                return False
     for sku, cap in (order.caps or {}).items():
         if sum(u for (n, _), u in assignment.items() if lines[n].sku == sku) > cap:
             return False
@@ -109,7 +113,7 @@ def _keeps_capacity_and_completeness(order: RouteOrder, assignment: dict) -> boo
 def test_the_solver_equals_brute_force_and_greedy_is_never_cheaper() -> None:
     rng = random.Random(11)
     solved = 0
-    for _ in range(150):
+    for _ in range(200):
         order = _random_order(rng)
         best = _brute_force(order)
         route = route_order(order)

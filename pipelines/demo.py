@@ -32,6 +32,7 @@ from pipelines.demo_forecasting import Forecasting, forecast_demand
 from pipelines.demo_history import HistoryFigures, history_size, write_history
 from pipelines.demo_live import LiveFigures, LiveReplay
 from pipelines.demo_orders import OrderMaker
+from pipelines.demo_routing import load_routing
 from pipelines.demo_settlements import write_settlements
 from pipelines.demo_stock import simulate_stock
 from pipelines.progress import ProgressSink
@@ -87,6 +88,7 @@ def build_demo(
     catalogue = build_catalogue(demand.skus, config.customers, config.seed)
     progress.phase("company", 1)
     load_company(db, ACTOR, catalogue)
+    load_routing(db, ACTOR)
     progress.advance()
     cutover = config.days - config.live_days
     story = simulate_stock(catalogue.skus, demand.units, cutover, rng)

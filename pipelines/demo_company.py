@@ -19,6 +19,7 @@ from erp_core.services import master_data as md
 from erp_core.services.order_policies import set_order_policy
 from erp_core.services.return_policies import set_return_policy
 from erp_core.services.supplier_items import add_supplier_item
+from pipelines.demo_routing import CHANNEL_NODES, hazardous
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ LOCATIONS: tuple[dict[str, Any], ...] = (
         "longitude": 9.99,
         "daily_order_capacity": 4000,
         "handling_cost_per_order": Decimal("1.20"),
+        "ships_hazardous": True,
         "handling_cost_per_unit": Decimal("0.15"),
     },
     {
@@ -118,6 +120,7 @@ LOCATIONS: tuple[dict[str, Any], ...] = (
         "latitude": 52.41,
         "longitude": 16.93,
         "daily_order_capacity": 3000,
+        "daily_unit_capacity": 9000,
         "handling_cost_per_order": Decimal("2.10"),
         "handling_cost_per_unit": Decimal("0.25"),
     },
@@ -215,6 +218,7 @@ def load_company(db: Database, actor: str, catalogue: Catalogue) -> None:
                     "kind": channel.kind,
                     "fee_rate": Decimal(channel.fee_rate),
                     "allocation_priority": channel.priority,
+                    "ship_from_kinds": CHANNEL_NODES.get(channel.code, []),
                 },
             )
         for person in catalogue.customers.itertuples():
@@ -262,6 +266,8 @@ def _item(item: Any) -> dict[str, Any]:
         "unit_cost": item.unit_cost,
         "list_price": item.list_price,
         "weight_kg": item.weight_kg,
+        "hazardous": hazardous(item.sku, item.category),
+        "dropship_location": DROPSHIP_NODE if item.nodes == (DROPSHIP_NODE,) else None,
     }
 
 

@@ -120,18 +120,18 @@ def _changed(node: NodeFacts, change: NodeWhatIf) -> NodeFacts:
 
 def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
     nodes = {node.code: node for node in facts.nodes}
-    weights = {line.line_id: line.weight_g for line in facts.lines}
+    weights = {line.line_no: line.weight_g for line in facts.lines}
     lines = []
     for line in facts.lines:
         sources: list[dict[str, Any]] = [
             {"location": code, "qty": qty}
             for (number, code), qty in sorted(found.assignment.items())
-            if number == line.line_id
+            if number == line.line_no
         ]
         shipped = sum(source["qty"] for source in sources)
         lines.append(
             {
-                "line": line.line_id,
+                "line": line.line_no,
                 "sku": line.sku,
                 "qty": line.qty,
                 "sources": sources,

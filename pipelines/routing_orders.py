@@ -41,7 +41,7 @@ def to_route_order(
     )
     lines = tuple(
         RouteLine(
-            line.line_id,
+            line.line_no,
             line.sku,
             line.qty,
             line.weight_g,
@@ -76,10 +76,11 @@ class OptimalRouter:
             late = self._solve(facts, keep_date=False)
             if sum(late.short.values()) < sum(route.short.values()):
                 route = late
-        ids = {node.code: node.location_id for node in facts.nodes}
+        places = {node.code: node.location_id for node in facts.nodes}
+        lines = {line.line_no: line.line_id for line in facts.lines}
         return [
-            Assignment(line, ids[code], units)
-            for (line, code), units in sorted(route.assignment.items())
+            Assignment(lines[number], places[code], units)
+            for (number, code), units in sorted(route.assignment.items())
         ]
 
     def _solve(self, facts: RoutingFacts, keep_date: bool) -> Route:

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from api.cli import check, demo, forecast, inventory, plan, release, simulate, supplier_items  # noqa: F401
+from api.cli import (  # noqa: F401
+    check,
+    demo,
+    forecast,
+    inventory,
+    plan,
+    release,
+    route,
+    simulate,
+    supplier_items,
+)
 from api.cli import order_import as orders
 from api.cli.master import GROUPS
 from api.cli.output import cli_actor, console, reports_errors, show_table
@@ -33,6 +43,7 @@ app.add_typer(forecast.models_app, name="models")
 app.add_typer(forecast.mlflow_app, name="mlflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(route.app, name="route")
 app.command("check")(check.check)
 app.command("demo")(demo.demo)
 

@@ -12,15 +12,8 @@ from api.schemas.routing import Band as BandIn
 from api.schemas.routing import CostModel, RouteAnswer, RouteAsk, SimulateAsk
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.routing import Band
-from erp_core.queries.routing_facts import Pricing, cents
-from erp_core.services.routing_cost_model import (
-    BandCmd,
-    CostModelCmd,
-    LaneCmd,
-    ZoneCmd,
-    cost_model,
-    replace_cost_model,
-)
+from erp_core.queries.routing_facts import cents
+from erp_core.services.routing_cost_model import cost_model, replace_cost_model
 from pipelines.routing_answers import InlineAsk, NodeWhatIf, WhatIf, route, simulate
 
 router = APIRouter(tags=["routing"])
@@ -74,20 +67,7 @@ def get_cost_model(db: Db, _: Asker) -> Any:
     summary="Replace the zones, lanes, weight-band rates and parameters at once",
 )
 def put_cost_model(body: CostModel, db: Db, who: Configurer) -> Any:
-    cmd = CostModelCmd(
-        parameters=Pricing(**body.parameters.model_dump()),
-        zones=[ZoneCmd(**zone.model_dump()) for zone in body.zones],
-        lanes=[
-            LaneCmd(
-                lane.location,
-                lane.zone,
-                lane.transit_days,
-                [BandCmd(**band.model_dump()) for band in lane.rates],
-            )
-            for lane in body.lanes
-        ],
-    )
-    return replace_cost_model(db, who.actor, cmd)
+    return replace_cost_model(db, who.actor, body.to_command())
 
 
 def _inline(body: RouteAsk) -> InlineAsk | None:

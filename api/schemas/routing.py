@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.schemas.common import Code, Input, Money, Region
 from api.schemas.orders import Address
+from erp_core.queries.routing_facts import Pricing
+from erp_core.services.routing_cost_model import BandCmd, CostModelCmd, LaneCmd, ZoneCmd
 
 OrderId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Qty = Annotated[int, Field(ge=1, le=1_000_000)]
@@ -120,6 +122,21 @@ class CostModel(Input):
     parameters: Parameters
     zones: Annotated[list[Zone], Field(max_length=10_000)]
     lanes: Annotated[list[Lane], Field(max_length=100_000)]
+
+    def to_command(self) -> CostModelCmd:
+        return CostModelCmd(
+            parameters=Pricing(**self.parameters.model_dump()),
+            zones=[ZoneCmd(**zone.model_dump()) for zone in self.zones],
+            lanes=[
+                LaneCmd(
+                    lane.location,
+                    lane.zone,
+                    lane.transit_days,
+                    [BandCmd(**band.model_dump()) for band in lane.rates],
+                )
+                for lane in self.lanes
+            ],
+        )
 
 
 class Source(BaseModel):

@@ -40,7 +40,8 @@ class NodeFacts:
 
 @dataclass(frozen=True)
 class LineFacts:
-    line_id: int
+    line_id: int  # the order line's id: what release reserves for
+    line_no: int  # its number on the order: what people read
     item_id: int
     sku: str
     qty: int

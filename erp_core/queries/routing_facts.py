@@ -40,6 +40,7 @@ FLAT_TRANSIT_DAYS = 3
 @dataclass(frozen=True)
 class AskedLine:
     line_id: int
+    line_no: int
     item_id: int
     qty: int
 
@@ -106,6 +107,7 @@ def routing_facts(
         lines=tuple(
             LineFacts(
                 line.line_id,
+                line.line_no,
                 line.item_id,
                 items[line.item_id].sku,
                 line.qty,
@@ -267,11 +269,11 @@ def order_facts(session: Session, settings: Settings, order_id: int) -> RoutingF
     if order is None:
         raise NotFound(f"order {order_id} not found", order=order_id)
     rows = session.execute(
-        select(OrderLine.id, OrderLine.item_id, OPEN_QTY)
+        select(OrderLine.id, OrderLine.line_no, OrderLine.item_id, OPEN_QTY)
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.line_no)
     )
-    lines = [AskedLine(line_id, item, int(left)) for line_id, item, left in rows if left > 0]
+    lines = [AskedLine(id_, no, item, int(left)) for id_, no, item, left in rows if left > 0]
     if not lines:
         raise InvalidInput(f"order {order_id} has nothing left to route", order=order_id)
     channel = session.get_one(Channel, order.channel_id)
@@ -291,7 +293,7 @@ def inline_facts(
     """An order that is not in Keel (yet): lines as (sku, qty), numbered from 1."""
     channel = by_code(session, Channel, channel_code)
     asked = [
-        AskedLine(number, by_code(session, Item, sku).id, qty)
+        AskedLine(number, number, by_code(session, Item, sku).id, qty)
         for number, (sku, qty) in enumerate(lines, start=1)
     ]
     return routing_facts(session, settings, asked, ship_to, channel, requested)

@@ -134,26 +134,33 @@ def _anything_shipped(session: Session, order_id: int) -> bool:
     return bool(shipped)
 
 
-def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, int]]:
-    """line id -> (item id, qty neither reserved for the line nor shipped)."""
+def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, int, int]]:
+    """line id -> (item id, qty neither reserved for the line nor shipped, line number)."""
     rows = session.execute(
-        select(OrderLine.id, OrderLine.item_id, OPEN_QTY)
+        select(OrderLine.id, OrderLine.line_no, OrderLine.item_id, OPEN_QTY)
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.line_no)
     )
-    return {line_id: (item_id, int(left)) for line_id, item_id, left in rows if left > 0}
+    return {
+        line_id: (item_id, int(left), line_no)
+        for line_id, line_no, item_id, left in rows
+        if left > 0
+    }
 
 
 def _plan(
     session: Session,
     settings: Settings,
     order: Order,
-    open_lines: dict[int, tuple[int, int]],
+    open_lines: dict[int, tuple[int, int, int]],
     router: Router,
 ) -> list[Assignment]:
     if not open_lines:
         return []
-    lines = [AskedLine(line_id, item_id, qty) for line_id, (item_id, qty) in open_lines.items()]
+    lines = [
+        AskedLine(line_id, line_no, item_id, qty)
+        for line_id, (item_id, qty, line_no) in open_lines.items()
+    ]
     channel = session.get_one(Channel, order.channel_id)
     facts = routing_facts(
         session, settings, lines, order.ship_to, channel, order.requested_delivery_date, lock=True
@@ -161,25 +168,25 @@ def _plan(
     return router.route(facts)
 
 
-def _covers(plan: list[Assignment], open_lines: dict[int, tuple[int, int]]) -> bool:
+def _covers(plan: list[Assignment], open_lines: dict[int, tuple[int, int, int]]) -> bool:
     assigned: dict[int, int] = defaultdict(int)
     for a in plan:
         assigned[a.line_id] += a.qty
-    return all(assigned[line_id] >= qty for line_id, (_, qty) in open_lines.items())
+    return all(assigned[line_id] >= qty for line_id, (_, qty, _) in open_lines.items())
 
 
 def _allocate(
     session: Session,
     actor: str,
     order: Order,
-    open_lines: dict[int, tuple[int, int]],
+    open_lines: dict[int, tuple[int, int, int]],
     plan: list[Assignment],
 ) -> None:
     """Reserve each assignment; a router that overcommits fails here (insufficient stock)
     and the whole release rolls back."""
     conn = session.connection()
     for a in plan:
-        item_id, _ = open_lines[a.line_id]
+        item_id, _, _ = open_lines[a.line_id]
         place = place_by_ids(conn, item_id, a.location_id)
         made = reserve(conn, actor, place, a.qty, f"order:{order.id}/line:{a.line_id}")
         session.add(

@@ -45,8 +45,7 @@ def route_order(order: RouteOrder, time_limit: float = 1.0, workers: int = 1) ->
     model.minimize(variables.cost)
     status, solver = solve(model, time_limit, workers)
     if status in ("infeasible", "unknown"):
-        why = ["no plan meets stock, capacity and the ship-complete rule together"]
-        return _nothing(status, started, why if status == "infeasible" else [])
+        return _nothing(status, started, _why_infeasible(order) if status == "infeasible" else [])
     assignment, short = extract(solver, variables)
     bound = solver.best_objective_bound / 1000
     route = costed(order, assignment, status, bound, _since(started), short)
@@ -88,6 +87,27 @@ def short_reasons(order: RouteOrder, short: dict[int, int]) -> list[str]:
         f"{_rules_out(order, lines[n])}"
         for n, units in sorted(short.items())
     ]
+
+
+def _why_infeasible(order: RouteOrder) -> list[str]:
+    """Every line can ship somewhere, yet not together: say what stops each node."""
+    if not order.ship_complete:
+        return ["no plan meets stock, capacity and the rate bands together"]
+    why = ["ships complete: no one node can ship the whole order"]
+    for node in order.nodes:
+        wanted: dict[str, int] = {}
+        for line in order.lines:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+            held = node.stock.get(line.sku, 0)
+            if reason := why_not(order, line, node):
+                why.append(f"{node.code}: line {line.line} ({line.sku}) {reason}")
+                break
+            if held < wanted[line.sku]:
+                why.append(f"{node.code}: line {line.line} ({line.sku}) only {held} in stock")
+                break
+        else:
+            why.append(f"{node.code}: capacity or rate bands cannot take the whole order")
+    return why
 
 
 def _rules_out(order: RouteOrder, line: RouteLine) -> str:

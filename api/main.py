@@ -11,6 +11,7 @@ from api.composition import database_for, order_router
 from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
+    allocation,
     counts,
     forecasts,
     fulfillment,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forecasts,
         replenishment,
         routing,
+        allocation,
     ):
         app.include_router(module.router)
 

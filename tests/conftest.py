@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from api.main import create_app
 from erp_core.adapters import (  # noqa: F401  (register their tables)
+    allocation_tables,
     forecast_tables,
     fulfillment_tables,
     label_tables,
@@ -22,6 +23,7 @@ from erp_core.adapters import (  # noqa: F401  (register their tables)
     purchasing_tables,
     replenishment_tables,
     returns_tables,
+    routing_tables,
     transfer_tables,
 )
 from erp_core.adapters.database import Database

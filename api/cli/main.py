@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli import (  # noqa: F401
+    allocate,
     check,
     demo,
     forecast,
@@ -44,6 +45,7 @@ app.add_typer(forecast.mlflow_app, name="mlflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(route.app, name="route")
+app.add_typer(allocate.app, name="allocate")
 app.command("check")(check.check)
 app.command("demo")(demo.demo)
 

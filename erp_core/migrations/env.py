@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from erp_core.adapters import (  # noqa: F401  (register their tables)
+    allocation_tables,
     forecast_tables,
     fulfillment_tables,
     label_tables,

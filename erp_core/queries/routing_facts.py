@@ -29,6 +29,7 @@ from erp_core.domain.errors import InvalidInput, NotFound
 from erp_core.domain.orders import AllocationStatus
 from erp_core.domain.routing import Band, LineFacts, NodeFacts, RoutingFacts, distance_km
 from erp_core.domain.stock import StockStatus
+from erp_core.queries.channel_availability import ring_fenced_for_others
 from erp_core.queries.orders import OPEN_QTY
 from erp_core.services.lookup import by_code
 from erp_core.settings import Settings
@@ -103,6 +104,7 @@ def routing_facts(
     else:
         stock = free_stock(session, item_ids)
     today = utcnow().date()
+    held = ring_fenced_for_others(session, item_ids, channel.id)
     return RoutingFacts(
         lines=tuple(
             LineFacts(
@@ -124,8 +126,17 @@ def routing_facts(
         split_penalty_cents=cents(prices.split_penalty),
         ship_complete=channel.ship_complete,
         due_in_days=None if requested is None else max((requested - today).days, 0),
-        caps={},
+        caps=_caps(stock, held),
     )
+
+
+def _caps(stock: Mapping[tuple[int, int], int], held: Mapping[int, int]) -> dict[int, int]:
+    """What the order may take of an item: free stock less what the published channel
+    allocation still holds for other channels."""
+    free: dict[int, int] = {}
+    for (item, _), qty in stock.items():
+        free[item] = free.get(item, 0) + qty
+    return {item: max(free.get(item, 0) - others, 0) for item, others in held.items()}
 
 
 def free_stock(session: Session, item_ids: Sequence[int]) -> dict[tuple[int, int], int]:

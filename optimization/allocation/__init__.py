@@ -1,0 +1,1 @@
+"""Channel allocation: split each SKU's available-to-sell stock across sales channels (an LP)."""

@@ -27,12 +27,8 @@ from erp_core.services.channel_allocations import (
     get_allocation,
     save_and_publish,
 )
-from optimization.allocation.channel_split import (
-    SkuSplit,
-    SplitResult,
-    SplitSettings,
-    split_stock,
-)
+from optimization.allocation.channel_split import split_stock
+from optimization.allocation.problem import SkuSplit, SplitResult, SplitSettings
 from pipelines.channel_allocation_inputs import AllocationInputs, InputRequest, allocation_inputs
 
 log = logging.getLogger("keel.allocation")

@@ -33,7 +33,7 @@ from erp_core.domain.errors import NotFound
 from erp_core.domain.forecasts import RunStatus
 from erp_core.domain.orders import OrderStatus
 from erp_core.queries.channel_availability import free_stock
-from optimization.allocation.channel_split import ChannelDemand, SkuToSplit
+from optimization.allocation.problem import ChannelDemand, SkuToSplit
 
 Z_80 = NormalDist().inv_cdf(0.9)
 

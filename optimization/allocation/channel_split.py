@@ -27,6 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
+from optimization.allocation.problem import (
+    MAX_PRIORITY_DISCOUNT,
+    PRIORITY_STEP,
+    ChannelDemand,
+    ChannelShare,
+    SkuPlan,
+    SkuSplit,
+    SkuToSplit,
+    SplitResult,
+    SplitSettings,
+    validate,
+)
 from optimization.allocation.rounding import largest_remainder, trade_units
 from optimization.allocation.sales_curve import (
     Floats,
@@ -35,18 +47,13 @@ from optimization.allocation.sales_curve import (
     expected_sales,
     sales_pieces,
 )
+from optimization.allocation.share_reasons import explain, infeasible_reason
 
-SOLVERS = ("GLOP", "PDLP")
 STATUS = {
     pywraplp.Solver.OPTIMAL: "optimal",
     pywraplp.Solver.FEASIBLE: "feasible",
     pywraplp.Solver.INFEASIBLE: "infeasible",
 }
-# Priority decides near-ties: each level below the first values its sales 1% lower, so margins
-# within ~1% go to the higher-priority channel while a clearly better margin still wins. Capped
-# so that many levels never erase a margin.
-PRIORITY_STEP = 0.01
-MAX_PRIORITY_DISCOUNT = 0.05
 # Stock beyond every channel's demand curve must still go somewhere: a per-unit weight far below
 # any sales value (margins are scaled to at most 1) hands it out by priority.
 SURPLUS_STEP = 1e-5
@@ -56,72 +63,6 @@ PDLP_PARAMS = (
     "termination_criteria { simple_optimality_criteria "
     "{ eps_optimal_relative: 1e-4 eps_optimal_absolute: 1e-4 } }"
 )
-
-
-@dataclass(frozen=True)
-class ChannelDemand:
-    channel: str
-    demand: float  # expected units over the horizon (>= 0)
-    demand_std: float | None  # None: Poisson, sqrt(demand)
-    unit_margin: float  # margin per unit sold (price net of fee less unit cost); may be negative
-    priority: int  # lower is more important (channels.allocation_priority)
-    ring_fence: int = 0  # units the channel must hold at least
-
-
-@dataclass(frozen=True)
-class SkuToSplit:
-    sku: str
-    available: int  # available-to-sell across stocking locations, >= 0
-    channels: tuple[ChannelDemand, ...]
-
-
-@dataclass(frozen=True)
-class SplitSettings:
-    fairness_floor: float = 0.5
-    segments: int = 8
-    solver: str = "GLOP"  # or "PDLP"
-    time_limit_seconds: float = 30.0
-
-
-@dataclass(frozen=True)
-class ChannelShare:
-    channel: str
-    qty: int
-    ring_fence: int
-    demand: float
-    expected_sales: float  # E[min(qty, D)] under the same demand model
-    expected_margin: float  # unit_margin * expected_sales
-    why: str
-
-
-@dataclass(frozen=True)
-class SkuSplit:
-    sku: str
-    available: int
-    status: str  # "optimal" | "feasible" | "infeasible"
-    shares: tuple[ChannelShare, ...]
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class SplitResult:
-    status: str  # the LP's status: optimal | feasible | infeasible | unknown
-    objective: float  # total expected margin after rounding
-    solver: str
-    wall_time: float
-    skus: tuple[SkuSplit, ...]
-
-
-@dataclass(frozen=True)
-class _SkuPlan:
-    """Per channel of one SKU: the least it must hold and how the LP may add to it."""
-
-    floors: tuple[int, ...]
-    fairness: tuple[bool, ...]  # the floor is the fairness floor, not the ring-fence
-    in_lp: tuple[bool, ...]  # False: pinned to its floor (plus parked units)
-    ranks: tuple[int, ...]  # dense priority rank, 0 first
-    parked: int | None  # every channel loses money: this one takes the units above the floors
-    dropped: str | None  # why the fairness floor was dropped
 
 
 @dataclass(frozen=True)
@@ -165,39 +106,7 @@ def split_stock(
     return SplitResult(status, objective, settings.solver, wall, tuple(splits))
 
 
-def validate(skus: Sequence[SkuToSplit], settings: SplitSettings) -> None:
-    if not 0.0 <= settings.fairness_floor <= 1.0:
-        raise ValueError(f"fairness_floor must be in [0, 1], got {settings.fairness_floor}")
-    if settings.segments < 1:
-        raise ValueError(f"segments must be at least 1, got {settings.segments}")
-    if settings.solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {settings.solver!r}")
-    if not settings.time_limit_seconds > 0:
-        raise ValueError(f"time_limit_seconds must be positive, got {settings.time_limit_seconds}")
-    seen: set[str] = set()
-    for sku in skus:
-        if sku.sku in seen:
-            raise ValueError(f"SKU {sku.sku} appears more than once")
-        seen.add(sku.sku)
-        if sku.available < 0:
-            raise ValueError(f"SKU {sku.sku}: available must be >= 0, got {sku.available}")
-        names = [ch.channel for ch in sku.channels]
-        if len(set(names)) < len(names):
-            raise ValueError(f"SKU {sku.sku}: a channel appears more than once in {names}")
-        for ch in sku.channels:
-            where = f"SKU {sku.sku}, channel {ch.channel}"
-            if not (math.isfinite(ch.demand) and ch.demand >= 0):
-                raise ValueError(f"{where}: demand must be finite and >= 0, got {ch.demand}")
-            std = ch.demand_std
-            if std is not None and not (math.isfinite(std) and std >= 0):
-                raise ValueError(f"{where}: demand_std must be finite and >= 0, got {std}")
-            if not math.isfinite(ch.unit_margin):
-                raise ValueError(f"{where}: unit_margin must be finite, got {ch.unit_margin}")
-            if ch.ring_fence < 0:
-                raise ValueError(f"{where}: ring_fence must be >= 0, got {ch.ring_fence}")
-
-
-def _plan(sku: SkuToSplit, fairness: float) -> _SkuPlan | None:
+def _plan(sku: SkuToSplit, fairness: float) -> SkuPlan | None:
     """Floors of one SKU, or None when no split can hold (see infeasible_reason)."""
     if infeasible_reason(sku) is not None:
         return None
@@ -221,7 +130,7 @@ def _plan(sku: SkuToSplit, fairness: float) -> _SkuPlan | None:
     levels = sorted({ch.priority for ch in channels})
     ranks = tuple(levels.index(ch.priority) for ch in channels)
     all_lose = bool(channels) and all(ch.unit_margin < 0 for ch in channels)
-    return _SkuPlan(
+    return SkuPlan(
         floors=tuple(floors),
         fairness=tuple(f > r for f, r in zip(floors, rings, strict=True)),
         in_lp=tuple(ch.unit_margin >= 0 for ch in channels),
@@ -244,7 +153,7 @@ def _least_loss(
     return max(range(len(channels)), key=lambda j: (loss[j], -ranks[j]))
 
 
-def _rows(skus: Sequence[SkuToSplit], plans: list[_SkuPlan | None], segments: int) -> _Rows:
+def _rows(skus: Sequence[SkuToSplit], plans: list[SkuPlan | None], segments: int) -> _Rows:
     counts = [len(s.channels) if p else 0 for s, p in zip(skus, plans, strict=True)]
     start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     chans = [ch for s, p in zip(skus, plans, strict=True) if p for ch in s.channels]
@@ -347,7 +256,7 @@ def _proportional(rows: _Rows) -> Floats:
 
 def _finish(
     skus: Sequence[SkuToSplit],
-    plans: list[_SkuPlan | None],
+    plans: list[SkuPlan | None],
     rows: _Rows,
     alloc: Floats,
     status: str,
@@ -380,7 +289,7 @@ def _finish(
 
 
 def _whole_units(
-    skus: Sequence[SkuToSplit], plans: list[_SkuPlan | None], rows: _Rows, alloc: Floats
+    skus: Sequence[SkuToSplit], plans: list[SkuPlan | None], rows: _Rows, alloc: Floats
 ) -> np.ndarray:
     """Largest remainder per SKU, then unit trades on the LP's own objective over the exact
     sales curve, so rounding and chords cost nothing and priority still decides near-ties."""
@@ -405,85 +314,3 @@ def _whole_units(
 
     owner = np.repeat(np.arange(len(skus)), np.diff(rows.start))
     return trade_units(qty, rows.floor, owner, rows.in_lp, next_unit)
-
-
-def infeasible_reason(sku: SkuToSplit) -> str | None:
-    """Why no split can hold for this SKU whatever the solver does, or None."""
-    fenced = sum(ch.ring_fence for ch in sku.channels)
-    if fenced > sku.available:
-        return (
-            f"ring-fences need {fenced} units but only {sku.available} are available "
-            f"({fenced - sku.available} short)"
-        )
-    if not sku.channels and sku.available > 0:
-        return f"no channel to hold its {sku.available} units"
-    return None
-
-
-def explain(sku: SkuToSplit, qty: list[int], plan: _SkuPlan, surplus: Floats) -> list[str]:
-    """One sentence per channel on why it holds what it holds."""
-    whys = []
-    for j, ch in enumerate(sku.channels):
-        q, floor = qty[j], plan.floors[j]
-        kind = "fairness floor" if plan.fairness[j] else "ring-fence"
-        held = f"its {kind} of {floor}" if floor else "nothing"
-        if plan.parked is not None:
-            why = "every channel loses money on this SKU; " + (
-                f"the {q - floor} units above the floors lose least here"
-                if j == plan.parked and q > floor
-                else f"it holds only {held}"
-            )
-        elif not plan.in_lp[j]:
-            why = f"margin {ch.unit_margin:.2f}/unit is negative, so it holds only {held}"
-        elif q == floor and floor > 0:
-            why = f"{kind} of {floor} binds"
-        elif q == 0 and ch.demand == 0:
-            why = "no expected demand"
-        elif q >= ch.demand - 0.5:
-            why = _covered(ch, q, surplus[j])
-        else:
-            why = _scarce(sku, j, qty, plan)
-        whys.append(why)
-    return whys
-
-
-def _covered(ch: ChannelDemand, qty: int, surplus: float) -> str:
-    extra = qty - round(ch.demand)
-    if extra <= 0:
-        return f"covers its expected demand of {ch.demand:.1f}"
-    spare = min(max(math.floor(surplus + 1e-9), 0), extra)
-    parts = [f"{extra - spare} against demand swings"] if extra > spare else []
-    parts += [f"{spare} of surplus by priority {ch.priority}"] if spare else []
-    return f"gets its expected demand of {ch.demand:.1f} plus {' and '.join(parts)}"
-
-
-def _scarce(sku: SkuToSplit, j: int, qty: list[int], plan: _SkuPlan) -> str:
-    ch = sku.channels[j]
-    rivals = [r for k, r in enumerate(sku.channels) if k != j and plan.in_lp[k] and r.demand > 0]
-    ties = [r for r in rivals if _tied(ch.unit_margin, r.unit_margin)]
-    lower = [r for r in rivals if r.unit_margin < ch.unit_margin and r not in ties]
-    higher = [r for r in rivals if r.unit_margin > ch.unit_margin and r not in ties]
-    share = f"gets {qty[j]} of its expected {ch.demand:.1f}"
-    mine = f"margin {ch.unit_margin:.2f}/unit"
-    if lower:
-        rival = min(lower, key=lambda r: r.unit_margin)
-        return f"{mine} beats {rival.channel}'s {rival.unit_margin:.2f}; {share}"
-    if ties:
-        rival = ties[0]
-        if ch.priority == rival.priority:
-            return f"ties {rival.channel} on margin and priority; {share}"
-        verb = "wins" if ch.priority < rival.priority else "yields"
-        return (
-            f"ties {rival.channel} on margin and {verb} on priority "
-            f"({ch.priority} vs {rival.priority}); {share}"
-        )
-    if higher:
-        rival = max(higher, key=lambda r: r.unit_margin)
-        return f"{mine} trails {rival.channel}'s {rival.unit_margin:.2f}; {share}"
-    if all(qty[k] == plan.floors[k] for k in range(len(qty)) if k != j):
-        return f"the only channel with demand; {share}"
-    return f"{mine} is too small to outweigh priority; {share}"
-
-
-def _tied(a: float, b: float) -> bool:
-    return abs(a - b) <= PRIORITY_STEP * max(abs(a), abs(b))

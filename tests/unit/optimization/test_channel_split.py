@@ -12,13 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimization.allocation import channel_split
-from optimization.allocation.channel_split import (
-    ChannelDemand,
-    SkuSplit,
-    SkuToSplit,
-    SplitSettings,
-    split_stock,
-)
+from optimization.allocation.channel_split import split_stock
+from optimization.allocation.problem import ChannelDemand, SkuSplit, SkuToSplit, SplitSettings
 from optimization.allocation.rounding import largest_remainder, trade_units
 from optimization.allocation.sales_curve import demand_sigma, expected_sales
 

@@ -14,6 +14,7 @@ from api.composition import database
 from api.schemas.routing import CostModel
 from erp_core.services.routing_cost_model import cost_model, replace_cost_model
 from pipelines.routing_answers import route
+from pipelines.routing_waves import route_wave_of, waveable_orders
 
 app = typer.Typer(help="Fulfillment routing.", no_args_is_help=True)
 cost_app = typer.Typer(help="The routing cost model.", no_args_is_help=True)
@@ -29,6 +30,40 @@ def route_order(order_id: int) -> None:
     _print(answer)
     if answer["status"] == "infeasible":
         raise typer.Exit(INFEASIBLE_EXIT)
+
+
+@app.command("wave")
+@reports_errors
+def wave(
+    limit: Annotated[int, typer.Option(help="most orders in the wave")] = 5_000,
+    time_limit: Annotated[float | None, typer.Option(help="seconds to search")] = None,
+    show: Annotated[int, typer.Option(help="orders to print")] = 20,
+) -> None:
+    """Route the orders waiting to ship (ready, released, backordered) jointly; reserves nothing."""
+    db = database()
+    orders = waveable_orders(db, limit)
+    if not orders:
+        console.print("no orders are waiting to ship")
+        return
+    with console.status(f"routing a wave of {len(orders)} orders"):
+        answer = route_wave_of(db, orders, time_limit)
+    console.print(
+        f"{answer['status']}: {answer['orders']} orders, objective {answer['objective']} "
+        f"(bound {answer['bound']}, gap {100 * answer['gap']:.2f}%), routing cost "
+        f"{answer['routing_cost']}, {answer['unfilled_units']} units unfilled; "
+        f"{answer['saving_vs_greedy']} cheaper than greedy one by one; "
+        f"{answer['wall_time_ms'] / 1000:.1f} s"
+    )
+    rows = [
+        {
+            "order": route["order_id"],
+            "cost": route["cost"],
+            "unfilled": route["unfilled_units"] or "",
+            "from": "; ".join(f"{line['sku']}: {_sources(line)}" for line in route["lines"]),
+        }
+        for route in answer["routes"][:show]
+    ]
+    show_table("wave", rows, ["order", "cost", "unfilled", "from"])
 
 
 @cost_app.command("show")
@@ -67,6 +102,10 @@ def load(path: Path) -> None:
     console.print(f"loaded {len(loaded['zones'])} zones and {len(loaded['lanes'])} lanes")
 
 
+def _sources(line: dict[str, Any]) -> str:
+    return ", ".join(f"{s['location']} x{s['qty']}" for s in line["sources"])
+
+
 def _print(answer: dict[str, Any]) -> None:
     colour = "green" if answer["status"] == "optimal" else "yellow"
     console.print(
@@ -78,7 +117,7 @@ def _print(answer: dict[str, Any]) -> None:
             "line": line["line"],
             "sku": line["sku"],
             "qty": line["qty"],
-            "from": ", ".join(f"{s['location']} x{s['qty']}" for s in line["sources"]),
+            "from": _sources(line),
             "short": line["short"] or "",
         }
         for line in answer["lines"]

@@ -9,12 +9,20 @@ from fastapi import APIRouter, Depends
 
 from api.deps import Db, require
 from api.schemas.routing import Band as BandIn
-from api.schemas.routing import CostModel, RouteAnswer, RouteAsk, SimulateAsk
+from api.schemas.routing import (
+    CostModel,
+    RouteAnswer,
+    RouteAsk,
+    SimulateAsk,
+    WaveAnswer,
+    WaveAsk,
+)
 from erp_core.domain.access import Permission, Principal
 from erp_core.domain.routing import Band
 from erp_core.queries.routing_facts import cents
 from erp_core.services.routing_cost_model import cost_model, replace_cost_model
 from pipelines.routing_answers import InlineAsk, NodeWhatIf, WhatIf, route, simulate
+from pipelines.routing_waves import route_wave_of
 
 router = APIRouter(tags=["routing"])
 Asker = Annotated[Principal, Depends(require(Permission.ROUTING_QUERY))]
@@ -54,6 +62,17 @@ def post_simulate(body: SimulateAsk, db: Db, _: Asker) -> Any:
         split_penalty=body.split_penalty,
     )
     return simulate(db, body.order_id, _inline(body), what_if)
+
+
+@router.post(
+    "/v1/routing/waves",
+    response_model=WaveAnswer,
+    summary="Route orders jointly under shared stock and capacity: least cost plus weighted "
+    "unfilled units, with the bound, the gap and the saving against one-by-one greedy routing; "
+    "reserves nothing",
+)
+def post_wave(body: WaveAsk, db: Db, _: Asker) -> Any:
+    return route_wave_of(db, body.order_ids, body.time_limit_seconds)
 
 
 @router.get("/v1/routing/cost-model", response_model=CostModel)

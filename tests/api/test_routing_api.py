@@ -285,3 +285,63 @@ def test_only_routing_roles_may_ask(
     for role in (Role.WAREHOUSE, Role.CUSTOMER_SERVICE, Role.FINANCE):
         reply = app_client.post(ROUTE, headers=key_for(role), json=_order("WEB", ("A", 1)))
         assert reply.status_code == 403
+
+
+def _stored(
+    client: TestClient, headers: dict[str, str], external_id: str, *lines: tuple[str, int]
+) -> int:
+    created = client.post(
+        "/v1/orders",
+        headers=headers,
+        json={
+            "channel": "WEB",
+            "external_id": external_id,
+            "ship_to": BERLIN,
+            "lines": [{"sku": sku, "qty": qty, "unit_price": "9"} for sku, qty in lines],
+            "shipping_method": "standard",
+            "payment_status": "captured",
+        },
+    )
+    assert created.status_code in (200, 201), created.text
+    return int(created.json()["id"])
+
+
+def test_a_wave_shares_scarce_stock_reports_its_bound_and_beats_or_ties_greedy(
+    shop: Database, app_client: TestClient, key_for: KeyFor
+) -> None:
+    ops = key_for(Role.OPERATIONS)
+    orders = [_stored(app_client, ops, f"W-{n}", ("B", 6), ("A", 1)) for n in range(2)]
+    before = _writes(shop)
+    reply = app_client.post("/v1/routing/waves", headers=ops, json={"order_ids": orders})
+    assert reply.status_code == 200, reply.text
+    wave = reply.json()
+    # 12 units of B asked: 5 at Munich, and the 3PL may ship only 3 more units today.
+    assert wave["orders"] == 2 and wave["unfilled_units"] == 4
+    assert Decimal(wave["bound"]) <= Decimal(wave["objective"]) and wave["gap"] >= 0
+    assert Decimal(wave["saving_vs_greedy"]) >= 0
+    taken: dict[tuple[str, str], int] = {}
+    for route in wave["routes"]:
+        for line in route["lines"]:
+            for source in line["sources"]:
+                key = (line["sku"], source["location"])
+                taken[key] = taken.get(key, 0) + source["qty"]
+    assert taken[("B", "DC-MUC")] <= 5 and taken.get(("B", "3PL-POZ"), 0) <= 3
+    assert _writes(shop) == before
+
+
+def test_a_wave_refuses_unknown_repeated_or_settled_orders(
+    shop: Database, app_client: TestClient, key_for: KeyFor
+) -> None:
+    ops = key_for(Role.OPERATIONS)
+    order_id = _stored(app_client, ops, "W-9", ("A", 1))
+    waves = "/v1/routing/waves"
+    for body, status, code in (
+        ({"order_ids": [order_id, 999_999]}, 404, "not_found"),
+        ({"order_ids": [order_id, order_id]}, 422, "invalid_input"),
+        ({"order_ids": []}, 422, "validation_error"),
+    ):
+        reply = app_client.post(waves, headers=ops, json=body)
+        assert (reply.status_code, reply.json()["code"]) == (status, code), reply.text
+    assert app_client.post(f"/v1/orders/{order_id}/release", headers=ops).status_code == 200
+    allocated = app_client.post(waves, headers=ops, json={"order_ids": [order_id]})
+    assert (allocated.status_code, allocated.json()["code"]) == (422, "invalid_input")

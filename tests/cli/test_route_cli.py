@@ -71,3 +71,13 @@ def test_a_bad_cost_model_or_order_is_a_message_and_exit_1(shop: Path) -> None:
     assert refused.exit_code == 1 and "split_penalty" in refused.output
     missing = runner.invoke(app, ["route", "order", "999999"])
     assert missing.exit_code == 1 and "not_found" in missing.output
+
+
+def test_the_orders_waiting_to_ship_are_routed_as_one_wave(shop: Path) -> None:
+    empty = runner.invoke(app, ["route", "wave"])
+    assert empty.exit_code == 0 and "no orders are waiting to ship" in empty.output
+    for n in range(3):
+        _order(f"V-{n}", "WEB", ("B", 4))
+    waved = runner.invoke(app, ["route", "wave", "--time-limit", "5"])
+    assert waved.exit_code == 0, waved.output
+    assert "3 orders" in waved.output and "4 units unfilled" in waved.output

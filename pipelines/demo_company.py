@@ -132,6 +132,8 @@ LOCATIONS: tuple[dict[str, Any], ...] = (
         "latitude": 48.14,
         "longitude": 11.58,
         "handling_cost_per_order": Decimal("3.50"),
+        # The vendor ships its own battery goods under its own permit.
+        "ships_hazardous": True,
     },
 )
 CATEGORY_HOME = {

@@ -23,6 +23,7 @@ from optimization.routing.single_order import Route, route_order
 from pipelines.routing_orders import to_route_order
 
 SHOWN_ALTERNATIVES = 10
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -185,4 +186,4 @@ def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
 
 
 def _money(amount_cents: int | None) -> Decimal | None:
-    return None if amount_cents is None else Decimal(amount_cents) / 100
+    return None if amount_cents is None else (Decimal(amount_cents) / 100).quantize(CENT)

@@ -145,4 +145,4 @@ def answer(facts: dict[int, tuple[RoutingFacts, int]], result: WaveResult) -> di
 
 
 def _money(amount_cents: float) -> Decimal:
-    return Decimal(round(amount_cents)) / 100
+    return (Decimal(round(amount_cents)) / 100).quantize(Decimal("0.01"))

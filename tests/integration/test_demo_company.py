@@ -18,6 +18,9 @@ from erp_core.adapters.tables import StockMove
 from erp_core.queries.integrity import check_integrity
 from erp_core.queries.replenishment_plans import get_plan
 from pipelines.demo import DemoConfig, build_demo
+from pipelines.demo_company import LOCATIONS, build_catalogue
+from pipelines.demo_demand import DemandConfig, generate_demand
+from pipelines.demo_routing import hazardous as demo_hazardous
 from pipelines.progress import LogProgress
 from pipelines.routing_orders import OptimalRouter
 
@@ -63,3 +66,18 @@ def test_a_fast_demo_builds_through_the_services_passes_every_check_and_pays_out
     assert any(row["order_id"] not in known for row in rows), "an order id the seller never had"
     ids = Counter(row["order_id"] for row in rows)
     assert len(rows) > 1000 and len(ids) < len(rows) + 10
+
+
+def test_every_item_of_the_full_catalogue_has_a_node_its_rules_let_ship_it() -> None:
+    """Hazardous items need a stocking node with the permit; a drop-ship item ships from its
+    vendor only. Checked on the full-size catalogue, which the fast demo is too small to show."""
+    demand = generate_demand(DemandConfig(days=60))
+    catalogue = build_catalogue(demand.skus, customers=10, seed=7)
+    permitted = {place["code"] for place in LOCATIONS if place.get("ships_hazardous")}
+    hazardous = [
+        item.nodes
+        for item in catalogue.skus.itertuples()
+        if demo_hazardous(item.sku, item.category)
+    ]
+    assert hazardous, "the catalogue has hazardous items"
+    assert all(set(nodes) & permitted for nodes in hazardous)

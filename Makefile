@@ -37,3 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan_constraints.py
 	$(BIN)/python bench/replenishment.py
 	$(BIN)/python bench/replenishment_sim.py
+	$(BIN)/python bench/routing.py

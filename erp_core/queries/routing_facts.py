@@ -303,8 +303,12 @@ def inline_facts(
 ) -> RoutingFacts:
     """An order that is not in Keel (yet): lines as (sku, qty), numbered from 1."""
     channel = by_code(session, Channel, channel_code)
+    wanted = {sku for sku, _ in lines}
+    rows = session.execute(select(Item.sku, Item.id).where(Item.sku.in_(wanted)))
+    ids = {sku: item_id for sku, item_id in rows}
+    if missing := sorted(wanted - set(ids)):
+        raise NotFound(f"item {missing[0]!r} not found", code=missing[0])
     asked = [
-        AskedLine(number, number, by_code(session, Item, sku).id, qty)
-        for number, (sku, qty) in enumerate(lines, start=1)
+        AskedLine(number, number, ids[sku], qty) for number, (sku, qty) in enumerate(lines, start=1)
     ]
     return routing_facts(session, settings, asked, ship_to, channel, requested)

@@ -26,7 +26,6 @@ class NodeFacts:
 
     location_id: int
     code: str
-    kind: str
     handling_order_cents: int
     handling_unit_cents: int
     transit_days: int

@@ -102,7 +102,7 @@ def routing_facts(
         rows = ledger.lock_free_stock(session.connection(), item_ids)
         stock = {(r.item_id, r.location_id): int(r.qty) for r in rows if r.qty > 0}
     else:
-        stock = free_stock(session, item_ids)
+        stock = _free_by_location(session, item_ids)
     today = utcnow().date()
     held = ring_fenced_for_others(session, item_ids, channel.id)
     return RoutingFacts(
@@ -139,7 +139,7 @@ def _caps(stock: Mapping[tuple[int, int], int], held: Mapping[int, int]) -> dict
     return {item: max(free.get(item, 0) - others, 0) for item, others in held.items()}
 
 
-def free_stock(session: Session, item_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+def _free_by_location(session: Session, item_ids: Sequence[int]) -> dict[tuple[int, int], int]:
     rows = session.execute(
         select(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.qty)
         .join(Location, Location.id == BALANCES.c.location_id)
@@ -184,7 +184,6 @@ def _nodes(
             NodeFacts(
                 location_id=place.id,
                 code=place.code,
-                kind=place.kind.value,
                 handling_order_cents=cents(place.handling_cost_per_order),
                 handling_unit_cents=cents(place.handling_cost_per_unit),
                 transit_days=transit,

@@ -122,23 +122,7 @@ def _changed(node: NodeFacts, change: NodeWhatIf) -> NodeFacts:
 def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
     nodes = {node.code: node for node in facts.nodes}
     weights = {line.line_no: line.weight_g for line in facts.lines}
-    lines = []
-    for line in facts.lines:
-        sources: list[dict[str, Any]] = [
-            {"location": code, "qty": qty}
-            for (number, code), qty in sorted(found.assignment.items())
-            if number == line.line_no
-        ]
-        shipped = sum(source["qty"] for source in sources)
-        lines.append(
-            {
-                "line": line.line_no,
-                "sku": line.sku,
-                "qty": line.qty,
-                "sources": sources,
-                "short": line.qty - shipped,
-            }
-        )
+    lines = routed_lines(facts, found.assignment)
     packages: list[dict[str, Any]] = []
     for code in sorted({code for _, code in found.assignment}):
         mine = {n: q for (n, c), q in found.assignment.items() if c == code}
@@ -156,7 +140,7 @@ def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
     if found.cost_cents is not None and not found.short:
         order = to_route_order(facts)
         shown = [
-            {"name": a.name, "cost": _money(a.cost_cents), "why_lost": a.why_lost}
+            {"name": a.name, "cost": money(a.cost_cents), "why_lost": a.why_lost}
             for a in alternatives(order, found)[:SHOWN_ALTERNATIVES]
         ]
     slowest = max((p["transit_days"] for p in packages), default=None)
@@ -169,15 +153,15 @@ def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
         "cost": None
         if found.cost_cents is None
         else {
-            "total": _money(found.cost_cents),
-            "handling": _money(found.handling_cents),
-            "shipping": _money(found.shipping_cents),
-            "split_penalty": _money(found.split_penalty_cents),
+            "total": money(found.cost_cents),
+            "handling": money(found.handling_cents),
+            "shipping": money(found.shipping_cents),
+            "split_penalty": money(found.split_penalty_cents),
         },
         "promised_delivery_date": None if slowest is None else today + timedelta(days=slowest),
         "solver": {
             "status": found.status,
-            "bound": None if found.bound_cents is None else _money(round(found.bound_cents)),
+            "bound": money(found.bound_cents),
             "wall_time_ms": round(found.wall_time * 1000, 2),
         },
         "alternatives": shown,
@@ -185,5 +169,26 @@ def answer(facts: RoutingFacts, found: Route, today: date) -> dict[str, Any]:
     }
 
 
-def _money(amount_cents: int | None) -> Decimal | None:
-    return None if amount_cents is None else (Decimal(amount_cents) / 100).quantize(CENT)
+def routed_lines(
+    facts: RoutingFacts, assignment: dict[tuple[int, str], int]
+) -> list[dict[str, Any]]:
+    """Per line: where its units ship from, and how many are left short."""
+    lines: list[dict[str, Any]] = []
+    for line in facts.lines:
+        taken = [(code, qty) for (n, code), qty in sorted(assignment.items()) if n == line.line_no]
+        sources = [{"location": code, "qty": qty} for code, qty in taken]
+        shipped = sum(qty for _, qty in taken)
+        lines.append(
+            {
+                "line": line.line_no,
+                "sku": line.sku,
+                "qty": line.qty,
+                "sources": sources,
+                "short": line.qty - shipped,
+            }
+        )
+    return lines
+
+
+def money(amount_cents: float | None) -> Decimal | None:
+    return None if amount_cents is None else (Decimal(round(amount_cents)) / 100).quantize(CENT)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from erp_core.domain.orders import OrderStatus
 from erp_core.domain.routing import RoutingFacts
 from erp_core.queries.routing_facts import cents, order_facts
 from optimization.routing.wave import Wave, WaveOrder, WaveResult, route_wave
+from pipelines.routing_answers import money, routed_lines
 from pipelines.routing_orders import to_route_order
 
 log = logging.getLogger("keel.routing.waves")
@@ -104,45 +104,25 @@ def answer(facts: dict[int, tuple[RoutingFacts, int]], result: WaveResult) -> di
     routes = []
     for route in result.routes:
         fact, _ = facts[int(route.key)]
-        lines = []
-        for line in fact.lines:
-            sources = [
-                {"location": code, "qty": qty}
-                for (number, code), qty in sorted(route.assignment.items())
-                if number == line.line_no
-            ]
-            lines.append(
-                {
-                    "line": line.line_no,
-                    "sku": line.sku,
-                    "qty": line.qty,
-                    "sources": sources,
-                    "short": route.unfilled.get(line.line_no, 0),
-                }
-            )
         routes.append(
             {
                 "order_id": int(route.key),
-                "lines": lines,
-                "cost": _money(route.cost_cents),
+                "lines": routed_lines(fact, route.assignment),
+                "cost": money(route.cost_cents),
                 "unfilled_units": sum(route.unfilled.values()),
             }
         )
     return {
         "status": result.status,
         "orders": len(routes),
-        "objective": _money(result.objective_cents),
-        "bound": _money(result.bound_cents),
+        "objective": money(result.objective_cents),
+        "bound": money(result.bound_cents),
         "gap": round(result.gap, 6),
-        "routing_cost": _money(result.routing_cents),
-        "unfilled_penalty": _money(result.penalty_cents),
+        "routing_cost": money(result.routing_cents),
+        "unfilled_penalty": money(result.penalty_cents),
         "unfilled_units": result.unfilled_units,
-        "greedy_objective": _money(result.greedy_objective_cents),
-        "saving_vs_greedy": _money(result.saving_cents),
+        "greedy_objective": money(result.greedy_objective_cents),
+        "saving_vs_greedy": money(result.saving_cents),
         "wall_time_ms": round(result.wall_time * 1000, 1),
         "routes": routes,
     }
-
-
-def _money(amount_cents: float) -> Decimal:
-    return (Decimal(round(amount_cents)) / 100).quantize(Decimal("0.01"))

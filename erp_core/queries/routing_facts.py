@@ -278,18 +278,23 @@ def order_facts(session: Session, settings: Settings, order_id: int) -> RoutingF
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound(f"order {order_id} not found", order=order_id)
-    rows = session.execute(
-        select(OrderLine.id, OrderLine.line_no, OrderLine.item_id, OPEN_QTY)
-        .where(OrderLine.order_id == order_id)
-        .order_by(OrderLine.line_no)
-    )
-    lines = [AskedLine(id_, no, item, int(left)) for id_, no, item, left in rows if left > 0]
+    lines = open_lines_of(session, order_id)
     if not lines:
         raise InvalidInput(f"order {order_id} has nothing left to route", order=order_id)
     channel = session.get_one(Channel, order.channel_id)
     return routing_facts(
         session, settings, lines, order.ship_to, channel, order.requested_delivery_date
     )
+
+
+def open_lines_of(session: Session, order_id: int) -> list[AskedLine]:
+    """The order's lines with units neither reserved, shipped nor cancelled, in line order."""
+    rows = session.execute(
+        select(OrderLine.id, OrderLine.line_no, OrderLine.item_id, OPEN_QTY)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.line_no)
+    )
+    return [AskedLine(id_, no, item, int(left)) for id_, no, item, left in rows if left > 0]
 
 
 def inline_facts(

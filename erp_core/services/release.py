@@ -18,8 +18,8 @@ from erp_core.domain.errors import IllegalTransition
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.routing import Assignment, Router
-from erp_core.queries.orders import OPEN_QTY, order_detail
-from erp_core.queries.routing_facts import AskedLine, routing_facts
+from erp_core.queries.orders import order_detail
+from erp_core.queries.routing_facts import AskedLine, open_lines_of, routing_facts
 from erp_core.services import audit
 from erp_core.services.inventory import reserve, unreserve
 from erp_core.services.lookup import place_by_ids
@@ -44,7 +44,7 @@ def release_order(db: Database, actor: str, order_id: int, router: Router) -> di
             )
         if order.status == OrderStatus.READY:
             change_status(session, order, OrderStatus.RELEASED, actor)
-        open_lines = _open_quantities(session, order.id)
+        open_lines = {line.line_id: line for line in open_lines_of(session, order.id)}
         plan = _plan(session, db.settings, order, open_lines, router)
         complete = _covers(plan, open_lines)
         if not complete and not policy_for(session, order.channel_id).ship_partial:
@@ -134,33 +134,16 @@ def _anything_shipped(session: Session, order_id: int) -> bool:
     return bool(shipped)
 
 
-def _open_quantities(session: Session, order_id: int) -> dict[int, tuple[int, int, int]]:
-    """line id -> (item id, qty neither reserved for the line nor shipped, line number)."""
-    rows = session.execute(
-        select(OrderLine.id, OrderLine.line_no, OrderLine.item_id, OPEN_QTY)
-        .where(OrderLine.order_id == order_id)
-        .order_by(OrderLine.line_no)
-    )
-    return {
-        line_id: (item_id, int(left), line_no)
-        for line_id, line_no, item_id, left in rows
-        if left > 0
-    }
-
-
 def _plan(
     session: Session,
     settings: Settings,
     order: Order,
-    open_lines: dict[int, tuple[int, int, int]],
+    open_lines: dict[int, AskedLine],
     router: Router,
 ) -> list[Assignment]:
     if not open_lines:
         return []
-    lines = [
-        AskedLine(line_id, line_no, item_id, qty)
-        for line_id, (item_id, qty, line_no) in open_lines.items()
-    ]
+    lines = list(open_lines.values())
     channel = session.get_one(Channel, order.channel_id)
     facts = routing_facts(
         session, settings, lines, order.ship_to, channel, order.requested_delivery_date, lock=True
@@ -168,25 +151,25 @@ def _plan(
     return router.route(facts)
 
 
-def _covers(plan: list[Assignment], open_lines: dict[int, tuple[int, int, int]]) -> bool:
+def _covers(plan: list[Assignment], open_lines: dict[int, AskedLine]) -> bool:
     assigned: dict[int, int] = defaultdict(int)
     for a in plan:
         assigned[a.line_id] += a.qty
-    return all(assigned[line_id] >= qty for line_id, (_, qty, _) in open_lines.items())
+    return all(assigned[line_id] >= line.qty for line_id, line in open_lines.items())
 
 
 def _allocate(
     session: Session,
     actor: str,
     order: Order,
-    open_lines: dict[int, tuple[int, int, int]],
+    open_lines: dict[int, AskedLine],
     plan: list[Assignment],
 ) -> None:
     """Reserve each assignment; a router that overcommits fails here (insufficient stock)
     and the whole release rolls back."""
     conn = session.connection()
     for a in plan:
-        item_id, _, _ = open_lines[a.line_id]
+        item_id = open_lines[a.line_id].item_id
         place = place_by_ids(conn, item_id, a.location_id)
         made = reserve(conn, actor, place, a.qty, f"order:{order.id}/line:{a.line_id}")
         session.add(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimization.routing.greedy import greedy_route
-from optimization.routing.problem import RouteNode, RouteOrder, why_not
+from optimization.routing.problem import RouteNode, RouteOrder, whole_order_gap
 from optimization.routing.single_order import Route, costed
 
 
@@ -34,14 +34,9 @@ def alternatives(order: RouteOrder, chosen: Route) -> list[Alternative]:
 
 def _single_node(order: RouteOrder, node: RouteNode, chosen: Route) -> Alternative | None:
     name = f"all from {node.code}"
-    wanted: dict[str, int] = {}
-    for line in order.lines:
-        if reason := why_not(order, line, node):
-            return Alternative(name, None, f"line {line.line} ({line.sku}): {reason}")
-        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        if node.stock.get(line.sku, 0) < wanted[line.sku]:
-            held = node.stock.get(line.sku, 0)
-            return Alternative(name, None, f"line {line.line} ({line.sku}): only {held} in stock")
+    if gap := whole_order_gap(order, node):
+        line, reason = gap
+        return Alternative(name, None, f"line {line.line} ({line.sku}): {reason}")
     units = sum(line.qty for line in order.lines)
     if node.units_left is not None and units > node.units_left:
         return Alternative(name, None, f"capacity: {node.units_left} units left today")

@@ -12,9 +12,7 @@ from optimization.routing.problem import RouteNode, RouteOrder, why_not
 def greedy_route(order: RouteOrder) -> dict[tuple[int, str], int] | None:
     """(line, node) -> units, or None when the rule finds no complete route."""
     units = sum(line.qty for line in order.lines)
-    wanted: dict[str, int] = {}
-    for line in order.lines:
-        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+    wanted = order.units_by_sku()
     if any((cap := order.cap(sku)) is not None and qty > cap for sku, qty in wanted.items()):
         return None
     weight = sum(line.qty * line.unit_weight_g for line in order.lines)

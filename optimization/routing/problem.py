@@ -97,6 +97,12 @@ class RouteOrder:
     def cap(self, sku: str) -> int | None:
         return None if self.caps is None else self.caps.get(sku)
 
+    def units_by_sku(self) -> dict[str, int]:
+        wanted: dict[str, int] = {}
+        for line in self.lines:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        return wanted
+
 
 def _check_node(node: RouteNode) -> None:
     rates = (node.handling_order_cents, node.handling_unit_cents, node.transit_days)
@@ -112,6 +118,19 @@ def _check_node(node: RouteNode) -> None:
         raise ValueError(f"node {node.code}: rate bands must rise in weight")
     if any(min(band.price_cents, band.per_kg_cents) < 0 for band in node.bands):
         raise ValueError(f"node {node.code}: rates cannot be negative")
+
+
+def whole_order_gap(order: RouteOrder, node: RouteNode) -> tuple[RouteLine, str] | None:
+    """Why the node cannot ship the whole order by its lines: the first line a rule keeps from
+    it, or whose SKU's stock runs short of that line and the ones before it; None when none."""
+    wanted: dict[str, int] = {}
+    for line in order.lines:
+        if reason := why_not(order, line, node):
+            return line, reason
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        if (held := node.stock.get(line.sku, 0)) < wanted[line.sku]:
+            return line, f"only {held} in stock"
+    return None
 
 
 def why_not(order: RouteOrder, line: RouteLine, node: RouteNode) -> str | None:

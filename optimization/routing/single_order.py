@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from optimization.routing.greedy import greedy_route
 from optimization.routing.model import OrderVars, add_order
-from optimization.routing.problem import RouteLine, RouteOrder, why_not
+from optimization.routing.problem import RouteLine, RouteOrder, whole_order_gap, why_not
 
 # Beyond this many variables an order's model is big enough for presolve and the LP to pay.
 SMALL_MODEL_VARIABLES = 600
@@ -110,16 +110,9 @@ def _why_infeasible(order: RouteOrder) -> list[str]:
         return ["no plan meets stock, capacity and the rate bands together"]
     why = ["ships complete: no one node can ship the whole order"]
     for node in order.nodes:
-        wanted: dict[str, int] = {}
-        for line in order.lines:
-            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-            held = node.stock.get(line.sku, 0)
-            if reason := why_not(order, line, node):
-                why.append(f"{node.code}: line {line.line} ({line.sku}) {reason}")
-                break
-            if held < wanted[line.sku]:
-                why.append(f"{node.code}: line {line.line} ({line.sku}) only {held} in stock")
-                break
+        if gap := whole_order_gap(order, node):
+            line, reason = gap
+            why.append(f"{node.code}: line {line.line} ({line.sku}) {reason}")
         else:
             why.append(f"{node.code}: capacity or rate bands cannot take the whole order")
     return why

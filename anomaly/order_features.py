@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from anomaly.order_baseline import Baseline
+
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
 # A window long enough to mean "ever" without overflowing timestamp arithmetic.
@@ -30,19 +32,26 @@ FEATURES = (
 )
 
 
-def order_features(orders: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+def order_features(
+    orders: pd.DataFrame, history: pd.DataFrame, baseline: Baseline | None = None
+) -> pd.DataFrame:
     """One row per order (index `order_id`) with the columns in `FEATURES`.
 
-    Medians and region shares come from `history` only, so a batch never shifts its own
+    Customer medians come from `history` only, and the channel's median and region shares from
+    `baseline` (by default, the baseline of `history`), so a batch never shifts its own
     baseline; velocity and order counts see history plus earlier orders of the batch, strictly
-    before each order's `created_at`.
+    before each order's `created_at`. History rows without a customer or an address key count
+    only for the key they have.
     """
+    baseline = baseline if baseline is not None else Baseline.of(history)
     value = orders["value"].to_numpy(dtype=float)
     discount = orders["discount"].to_numpy(dtype=float)
     cost = orders["cost"].to_numpy(dtype=float)
     past = pd.concat([history, orders], ignore_index=True)
+    past_time, order_time = _ns(past["created_at"]), _ns(orders["created_at"])
+    codes = {key: _codes(past[key], orders[key]) for key in ("customer", "address_key")}
     counts = {
-        name: _count_before(past, orders, key, window)
+        name: _count_before(*codes[key], past_time, order_time, window)
         for name, key, window in (
             ("customer_orders_before", "customer", EVER),
             ("customer_orders_last_hour", "customer", HOUR),
@@ -62,7 +71,9 @@ def order_features(orders: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     features = pd.DataFrame(
         {
             "value_vs_customer_median": _ratio_to_median(orders, history, "customer"),
-            "value_vs_channel_median": _ratio_to_median(orders, history, "channel"),
+            "value_vs_channel_median": _ratio(
+                value, orders["channel"].map(baseline.channel_median)
+            ),
             "customer_orders_before": counts["customer_orders_before"],
             "is_first_order": (counts["customer_orders_before"] == 0).astype(float),
             "customer_orders_last_hour": counts["customer_orders_last_hour"],
@@ -74,7 +85,7 @@ def order_features(orders: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
                 discount, gross, out=np.zeros(len(orders)), where=gross > 0
             ),
             "margin_after_discount": _margin(value, cost),
-            "region_share_for_channel": _region_share(orders, history),
+            "region_share_for_channel": baseline.region_shares(orders),
             "max_line_qty_ratio": qty_ratio,
         },
         index=pd.Index(orders["order_id"], name="order_id"),
@@ -82,20 +93,28 @@ def order_features(orders: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return features.astype(float)
 
 
-def _count_before(
-    past: pd.DataFrame, orders: pd.DataFrame, key: str, window: pd.Timedelta
-) -> np.ndarray:
-    """Orders in `past` with the same `key` and `created_at` in [t - window, t) for each order.
+def _codes(past: pd.Series, orders: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dense integer codes of the keys of `past` and of `orders`, equal for equal keys."""
+    codes, _ = pd.factorize(
+        np.concatenate([past.to_numpy(dtype=object), orders.to_numpy(dtype=object)])
+    )
+    return codes[: len(past)], codes[len(past) :]
 
-    Keys and times are turned into dense integer ranks so that (key, time) packs into one
-    sortable int64 and two `searchsorted` calls answer every window at once.
+
+def _count_before(
+    past_code: np.ndarray,
+    order_code: np.ndarray,
+    past_time: np.ndarray,
+    order_time: np.ndarray,
+    window: pd.Timedelta,
+) -> np.ndarray:
+    """Past orders with the same key code and a time in [t - window, t) for each order.
+
+    Times are turned into dense ranks so that (key, time) packs into one sortable int64 and
+    two `searchsorted` calls answer every window at once.
     """
-    if orders.empty:
+    if len(order_code) == 0:
         return np.zeros(0)
-    codes, _ = pd.factorize(pd.concat([past[key], orders[key]], ignore_index=True))
-    past_code, order_code = codes[: len(past)], codes[len(past) :]
-    past_time = _ns(past["created_at"])
-    order_time = _ns(orders["created_at"])
     start_time = order_time - window.value
     times = np.unique(np.concatenate([past_time, order_time, start_time]))
     span = len(times) + 1
@@ -110,6 +129,8 @@ def _count_before(
 
 
 def _ns(times: pd.Series) -> np.ndarray:
+    if isinstance(times.dtype, pd.DatetimeTZDtype) and times.dtype.unit == "ns":
+        return times.to_numpy(dtype="int64")  # already what we need: skip the conversion
     return pd.to_datetime(times, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy()
 
 
@@ -118,10 +139,13 @@ def _ratio_to_median(orders: pd.DataFrame, history: pd.DataFrame, key: str) -> n
     if history.empty:
         return np.ones(len(orders))
     medians = history.groupby(key)["value"].median()
-    median = orders[key].map(medians).to_numpy(dtype=float)
-    value = orders["value"].to_numpy(dtype=float)
-    known = np.nan_to_num(median, nan=0.0) > 0
-    return np.divide(value, median, out=np.ones(len(orders)), where=known)
+    return _ratio(orders["value"].to_numpy(dtype=float), orders[key].map(medians))
+
+
+def _ratio(value: np.ndarray, median: pd.Series) -> np.ndarray:
+    median_values = median.to_numpy(dtype=float)
+    known = np.nan_to_num(median_values, nan=0.0) > 0
+    return np.divide(value, median_values, out=np.ones(len(value)), where=known)
 
 
 def _margin(value: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -130,16 +154,3 @@ def _margin(value: np.ndarray, cost: np.ndarray) -> np.ndarray:
     margin = np.divide(value - cost, value, out=worst, where=value > 0)
     # Bounded so one absurd order cannot stretch the scale every other order is judged on.
     return np.clip(margin, -10.0, 1.0)
-
-
-def _region_share(orders: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
-    """Share of the channel's history that shipped to the order's region; 1 when the channel
-    has no history, since there is nothing to call it unusual against."""
-    if history.empty:
-        return np.ones(len(orders))
-    totals = history.groupby("channel").size()
-    shares = history.groupby(["channel", "ship_region"]).size().div(totals, level="channel")
-    lookup = pd.MultiIndex.from_arrays([orders["channel"], orders["ship_region"]])
-    share = shares.reindex(lookup).to_numpy(dtype=float)
-    seen = orders["channel"].isin(history["channel"].unique()).to_numpy()
-    return np.where(seen, np.nan_to_num(share, nan=0.0), 1.0)

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.ensemble import IsolationForest
 from sklearn.preprocessing import RobustScaler
 
+from anomaly.order_baseline import Baseline
 from anomaly.order_features import FEATURES
 from anomaly.order_rules import apply_rules
 
@@ -76,7 +77,10 @@ class OrderScorer:
         )
         self.scaler = RobustScaler()
 
-    def fit(self, features: pd.DataFrame) -> OrderScorer:
+    def fit(self, features: pd.DataFrame, baseline: Baseline | None = None) -> OrderScorer:
+        """Fit on `features`; `baseline` (what is usual per channel and SKU) travels with the
+        model so live scoring builds features the way training did."""
+        self.baseline = baseline or Baseline()
         scaled = self.scaler.fit_transform(_transform(features))
         self.forest.fit(scaled)
         self._paths = ForestPaths(self.forest)

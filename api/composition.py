@@ -1,5 +1,5 @@
-"""The composition root: builds the real database handle and the order router from settings,
-once per process."""
+"""The composition root: builds the real database handle, the order router and the order
+anomaly scorer from settings, once per process."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import lru_cache
 from erp_core.adapters.database import Database
 from erp_core.domain.routing import Router
 from erp_core.settings import Settings, get_settings
+from pipelines.order_anomaly_scorer import LiveOrderScorer
 from pipelines.routing_orders import OptimalRouter
 
 
@@ -18,6 +19,11 @@ def database() -> Database:
 
 def database_for(settings: Settings) -> Database:
     return Database(settings)
+
+
+def order_scorer(settings: Settings | None = None) -> LiveOrderScorer:
+    """The anomaly scorer capture calls: the MLflow champion, or the rules without one."""
+    return LiveOrderScorer.from_settings(settings or get_settings())
 
 
 def order_router(settings: Settings | None = None) -> Router:

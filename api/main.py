@@ -7,11 +7,12 @@ import logging
 from fastapi import FastAPI
 
 from api import errors
-from api.composition import database_for, order_router
+from api.composition import database_for, order_router, order_scorer
 from api.guards import BodyLimit, NulGuard
 from api.key_cache import KeyCache
 from api.routes import (
     allocation,
+    anomalies,
     counts,
     forecasts,
     fulfillment,
@@ -48,8 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.database = database_for(settings)
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
-    # No anomaly model yet (the anomaly issue provides one): the anomaly check is skipped.
-    app.state.order_scorer = None
+    app.state.order_scorer = order_scorer(settings)
     app.state.router = order_router(settings)
     errors.install(app)
     app.include_router(health.router)
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replenishment,
         routing,
         allocation,
+        anomalies,
     ):
         app.include_router(module.router)
 

@@ -177,6 +177,23 @@ class Settings(BaseSettings):
         description="Base cost of a unit a wave leaves unfilled, before the order's priority "
         "and promised-date weights.",
     )
+    anomaly_model_name: str = Field(
+        default="keel-order-anomaly", description="Registered MLflow model of the order scorer."
+    )
+    anomaly_hold_rate: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="Share of orders the order anomaly model is trained to hold at most; its "
+        "hold threshold is the score this share of training orders reaches.",
+    )
+    anomaly_model_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="How long the API keeps the champion it loaded before asking the registry "
+        "again, so a promotion is seen without a restart.",
+    )
 
 
 @lru_cache

@@ -93,7 +93,13 @@ class ModelRegistry:
             mlflow.log_artifacts(folder)
         first_series = history["unique_id"] == history["unique_id"].min()
         model = log_forecaster_model(forecaster, model_input(history[first_series]), windows.h)
-        version = mlflow.register_model(model.model_uri, name)
+        return self.register_challenger(model.model_uri, name)
+
+    def register_challenger(self, model_uri: str, name: str) -> ModelVersion:
+        """Register the logged model as a new version of `name` and point `@challenger` at it;
+        the version is deleted again if the alias cannot be set."""
+        self._point_mlflow_here()
+        version = mlflow.register_model(model_uri, name)
         try:
             self.client.set_registered_model_alias(name, CHALLENGER, version.version)
         except Exception:
@@ -183,16 +189,26 @@ class ModelRegistry:
         if not beats and not force:
             return Promotion(False, number, previous, verdict)
         why = f"forced: {reason}; {verdict}" if force else verdict
-        self.client.set_registered_model_alias(name, CHAMPION, number)
+        self.crown(name, number, why, actor)
+        return Promotion(True, number, previous, why)
+
+    def crown(self, name: str, version: str, why: str, actor: str) -> None:
+        """Point `@champion` at the version, recording who moved it and why."""
+        self.client.set_registered_model_alias(name, CHAMPION, version)
         tags = {"promoted_by": actor, "promotion_reason": why}
         for key, value in tags.items():
-            self.client.set_model_version_tag(name, number, key, value)
-        return Promotion(True, number, previous, why)
+            self.client.set_model_version_tag(name, version, key, value)
 
     def _run_of(self, version: ModelVersion) -> Run:
         if not version.run_id:
             raise ValueError(f"model version {version.version} was not logged by a run")
         return self.client.get_run(version.run_id)
+
+    @staticmethod
+    def store_of(tracking_uri: str) -> Path | None:
+        """The file of a local SQLite store; None for a tracking server."""
+        prefix = "sqlite:///"
+        return Path(tracking_uri.removeprefix(prefix)) if tracking_uri.startswith(prefix) else None
 
     def experiment_id(self, name: str = MODEL_NAME) -> str:
         """The experiment's id, created on first use with its artifacts beside the store."""
@@ -203,11 +219,8 @@ class ModelRegistry:
 
     def _artifact_location(self) -> str | None:
         """Beside a SQLite store (`<folder>/mlartifacts`); a tracking server picks its own."""
-        prefix = "sqlite:///"
-        if not self.tracking_uri.startswith(prefix):
-            return None
-        store = Path(self.tracking_uri.removeprefix(prefix)).resolve()
-        return (store.parent / "mlartifacts").as_uri()
+        store = self.store_of(self.tracking_uri)
+        return None if store is None else (store.resolve().parent / "mlartifacts").as_uri()
 
     def _point_mlflow_here(self) -> None:
         mlflow.set_tracking_uri(self.tracking_uri)

@@ -6,6 +6,11 @@
   location, for per-location series; across all locations otherwise). Their y is not demand,
   and the forecaster imputes them (forecasting/censoring.py). A SKU without any stock movement
   (history imported without stock) has no stockout days.
+- With `exclude_flagged` (the default) `censored` also marks demand anomalies: days a demand
+  flag not dismissed names (pipelines/demand_anomalies.py raises them). The forecaster imputes
+  them like stockout days instead of learning a one-off spike as demand. A flag at a location
+  marks that location's series and the SKU's whole-SKU and per-channel series that day; a flag
+  without a location marks every series of the SKU that day.
 - Discontinued SKUs are left out: items deactivated in the catalogue, and SKUs without an
   order and without free stock over the last DISCONTINUED_AFTER_DAYS days.
 - unique_id is the SKU, or `SKU@LOCATION` / `SKU@CHANNEL` when demand is split.
@@ -18,9 +23,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
-from erp_core.adapters.tables import Item
+from erp_core.adapters.tables import Item, Location
+from erp_core.queries.anomalies import excluded_demand_days
 from erp_core.queries.demand_history import Grouping, daily_demand, free_stock_changes
 
 DISCONTINUED_AFTER_DAYS = 56
@@ -33,9 +40,11 @@ def demand_frame(
     until: date | None = None,
     since: date | None = None,
     sku: str | None = None,
+    exclude_flagged: bool = True,
 ) -> pd.DataFrame:
     """Daily demand up to `until` (default: the last day with an order), from `since`; of one
-    SKU's series when `sku` is given."""
+    SKU's series when `sku` is given; flagged demand days marked censored unless
+    `exclude_flagged` is False."""
     rows = daily_demand(db, by, since, sku)
     if not rows:
         return pd.DataFrame(
@@ -53,6 +62,8 @@ def demand_frame(
     frame = _filled(orders, last)
     stock = _free_stock(db, by == "location", last, sku)
     frame = _with_censoring(frame, stock, by == "location")
+    if exclude_flagged:
+        frame = _with_flagged_days(db, frame, by == "location")
     inactive = set(db.read(lambda s: list(s.scalars(select(Item.sku).where(~Item.active)))))
     frame = frame[~frame["sku"].isin(inactive | _dormant(frame, stock, last))]
     frame["unique_id"] = _series_id(frame)
@@ -107,6 +118,33 @@ def _with_censoring(frame: pd.DataFrame, stock: pd.DataFrame, by_location: bool)
     stocked = merged["sku"].isin(stock["sku"].unique())
     merged["censored"] = stocked & merged["level"].fillna(0).le(0)
     return merged.drop(columns="level")
+
+
+def _with_flagged_days(db: Database, frame: pd.DataFrame, by_location: bool) -> pd.DataFrame:
+    flagged = pd.DataFrame(db.read(_flagged_days), columns=["sku", "location", "ds"])
+    if flagged.empty:
+        return frame
+    flagged["ds"] = pd.to_datetime(flagged["ds"])
+    whole_sku = flagged[flagged["location"].isna()] if by_location else flagged
+    days = pd.MultiIndex.from_frame(whole_sku[["sku", "ds"]])
+    hit = pd.MultiIndex.from_frame(frame[["sku", "ds"]]).isin(days)
+    if by_location:
+        located = pd.MultiIndex.from_frame(flagged.dropna(subset=["location"]))
+        hit |= pd.MultiIndex.from_frame(frame[["sku", "key", "ds"]]).isin(located)
+    return frame.assign(censored=frame["censored"] | hit)
+
+
+def _flagged_days(session: Session) -> list[tuple[str, str | None, date]]:
+    """(SKU, location code or None, day) of the demand days forecasting leaves out."""
+    excluded = excluded_demand_days(session)
+    if not excluded:
+        return []
+    skus = dict(session.execute(select(Item.id, Item.sku)).all())
+    codes = dict(session.execute(select(Location.id, Location.code)).all())
+    return [
+        (skus[item], codes[where] if where is not None else None, day)
+        for item, where, day in excluded
+    ]
 
 
 def _dormant(frame: pd.DataFrame, stock: pd.DataFrame, last: pd.Timestamp) -> set[str]:

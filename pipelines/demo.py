@@ -4,12 +4,15 @@
 2. company: suppliers, nodes, channels with their behaviour, customers, catalogue;
 3. history: the stock story under a reorder-point rule, written in bulk as shipped orders and
    dated ledger moves, up to `live_days` before today;
-4. live: the last `live_days` replayed through the ERP services day by day;
-5. settlements: marketplace payout files with a few planted mistakes;
-6. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
+4. anomaly model: the order anomaly scorer trained on the history, logged to MLflow and made
+   champion (unless a better one is registered), so live capture scores with it;
+5. live: the last `live_days` replayed through the ERP services day by day, orders scored at
+   capture and anomaly holds worked by a supervisor who finds out the truth;
+6. settlements: marketplace payout files with a few planted mistakes;
+7. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
    (unless a better champion is already registered), then a forecast run published;
-7. plan: a replenishment plan for today, proposed for a planner to review and approve;
-8. check: the invariants of DESIGN.md on the result (`keel check`).
+8. plan: a replenishment plan for today, proposed for a planner to review and approve;
+9. check: the invariants of DESIGN.md on the result (`keel check`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from pipelines.demo_orders import OrderMaker
 from pipelines.demo_routing import load_routing
 from pipelines.demo_settlements import write_settlements
 from pipelines.demo_stock import simulate_stock
+from pipelines.order_anomaly_scorer import LiveOrderScorer
+from pipelines.order_anomaly_training import AnomalyTraining, train_order_model
 from pipelines.progress import ProgressSink
 from pipelines.replenishment_plan import PlanAsk, create_plan
 
@@ -67,6 +72,7 @@ class DemoFigures:
     history: HistoryFigures
     live: LiveFigures
     settlement_files: int
+    anomaly_model: AnomalyTraining
     forecaster: Forecasting
     plan_id: int
 
@@ -97,7 +103,11 @@ def build_demo(
     history = write_history(
         db, ACTOR, story, maker, start, cutover, lambda _, n: progress.advance(n)
     )
-    replay = LiveReplay(db, router, story.pairs, demand.units, maker, start, rng)
+    progress.phase("anomaly model", 1)
+    anomaly_model = train_order_model(db, db.settings)
+    progress.advance()
+    scorer = LiveOrderScorer.from_settings(db.settings)
+    replay = LiveReplay(db, router, story.pairs, demand.units, maker, start, rng, scorer)
     progress.phase("live days", config.live_days)
     replay.buyer.carry_over(story.in_flight, cutover)
     for t in range(cutover, config.days):
@@ -120,7 +130,9 @@ def build_demo(
     if broken:
         raise RuntimeError(f"the demo broke an invariant: {[b.name for b in broken]}")
     progress.advance()
-    return DemoFigures(config.skus, history, replay.figures, len(files), forecasting, plan_id)
+    return DemoFigures(
+        config.skus, history, replay.figures, len(files), anomaly_model, forecasting, plan_id
+    )
 
 
 def company_exists(db: Database) -> bool:

@@ -83,7 +83,7 @@ def _historical(order: DemoOrder) -> HistoricalOrder:
             for line in order.lines
         ),
         customer=order.customer,
-        ship_to={"country": order.country},
+        ship_to=order.ship_to,
         shipped_at=order.at + timedelta(hours=3),
     )
 

@@ -20,13 +20,14 @@ from sqlalchemy import select
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Hold, Order, OrderAllocation, OrderLine
-from erp_core.adapters.tables import Location
+from erp_core.adapters.tables import Channel, Location
 from erp_core.clock import replaying_at
 from erp_core.domain.access import Principal, Role
 from erp_core.domain.errors import DomainError
-from erp_core.domain.order_rules import HoldStatus
+from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus, PaymentStatus
 from erp_core.domain.routing import Router
+from erp_core.services.anomaly_scoring import OrderScorer
 from erp_core.services.fulfillment import ShipCommand, ShipLine, pick_order, ship_order
 from erp_core.services.holds import resolve_hold
 from erp_core.services.order_commands import CustomerCommand, LineCommand, OrderCommand
@@ -62,8 +63,10 @@ class LiveReplay:
         maker: OrderMaker,
         start: datetime,
         rng: np.random.Generator,
+        scorer: OrderScorer | None = None,
     ) -> None:
         self.db, self.router, self.pairs, self.demand = db, router, pairs, demand
+        self.scorer = scorer
         self.maker, self.start, self.rng = maker, start, rng
         self.returns = ReturnDesk(db, rng)
         self.buyer = Buyer(db, pairs, demand, self.at, rng)
@@ -99,7 +102,7 @@ class LiveReplay:
         for (hour, channel), batch in sorted(by_hour.items()):
             with replaying_at(self.at(t, hour + 0.99)):
                 outcomes = capture_batch(
-                    self.db, CAPTURE, channel, [self._command(o) for o in batch]
+                    self.db, CAPTURE, channel, [self._command(o) for o in batch], self.scorer
                 )
             refused = [o for o in outcomes if isinstance(o, DomainError)]
             if refused:
@@ -116,13 +119,7 @@ class LiveReplay:
                 LineCommand(line.sku, line.qty, line.unit_price, line.discount, line.tax)
                 for line in order.lines
             ),
-            ship_to={
-                "name": order.customer,
-                "line1": "1 Demo Street",
-                "city": "Demo City",
-                "postcode": "10000",
-                "country": order.country,
-            },
+            ship_to=order.ship_to,
             shipping_method="standard",
             payment_status=payment,
             customer=CustomerCommand(order.customer, f"Customer {order.customer}"),
@@ -130,18 +127,31 @@ class LiveReplay:
         )
 
     def _work_holds(self) -> None:
-        """Holds from yesterday get their answer: most are released, a few orders cancelled."""
-        for hold_id in self._open_holds():
-            release = self.rng.random() < 0.85
-            comment = "checked with the customer" if release else "customer did not answer"
+        """Holds from yesterday get their answer: most are released, a few orders cancelled.
+        An anomaly hold is investigated, so its answer is the truth: planted orders are
+        cancelled as fraud, the others released as false positives."""
+        planted = {(o.channel, o.external_id) for o in self.figures.planted}
+        for hold_id, reason, channel, external_id in self._open_holds():
+            if reason == HoldReason.ANOMALY:
+                release = (channel, external_id) not in planted
+                comment = "looked normal on checking" if release else "confirmed as fraud"
+            else:
+                release = self.rng.random() < 0.85
+                comment = "checked with the customer" if release else "customer did not answer"
             try:
                 resolve_hold(self.db, SUPERVISOR, hold_id, release, comment)
             except DomainError:
                 continue  # closed with its order when another hold cancelled it
 
-    def _open_holds(self) -> list[int]:
-        query = select(Hold.id).where(Hold.status == HoldStatus.OPEN)
-        return self.db.read(lambda s: list(s.scalars(query)))
+    def _open_holds(self) -> list[tuple[int, HoldReason, str, str]]:
+        query = (
+            select(Hold.id, Hold.reason, Channel.code, Order.external_id)
+            .join(Order, Order.id == Hold.order_id)
+            .join(Channel, Channel.id == Order.channel_id)
+            .where(Hold.status == HoldStatus.OPEN)
+            .order_by(Hold.id)
+        )
+        return self.db.read(lambda s: [(i, r, c, e) for i, r, c, e in s.execute(query)])
 
     def _release(self) -> None:
         for order_id in releasable_orders(self.db, 100_000):

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from api.main import create_app
 from erp_core.adapters import (  # noqa: F401  (register their tables)
     allocation_tables,
+    anomaly_tables,
     forecast_tables,
     fulfillment_tables,
     label_tables,

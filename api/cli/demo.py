@@ -115,6 +115,13 @@ def _summary(built: tuple[DemoFigures, float], config: DemoConfig) -> None:
         ("returns authorised", figures.live.returns),
         ("planted anomalies", figures.history.planted + len(figures.live.planted)),
         (f"settlement files in {config.output / 'settlements'}", figures.settlement_files),
+        ("order anomaly model version (MLflow)", figures.anomaly_model.version),
+        (
+            "anomaly model precision / recall at the hold budget",
+            f"{figure(figures.anomaly_model.metrics.get('model_precision'))} / "
+            f"{figure(figures.anomaly_model.metrics.get('model_recall'))} "
+            f"({figures.anomaly_model.labels})",
+        ),
         ("forecaster version (MLflow)", figures.forecaster.version),
         ("backtest MASE: Keel selection", figure(figures.forecaster.metrics.get("mase_keel"))),
         (

@@ -6,9 +6,16 @@ import subprocess
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from api.cli.output import cli_actor, console, errors, figure, reports_errors, show_table
+from api.cli.output import (
+    cli_actor,
+    console,
+    errors,
+    figure,
+    progress_bar,
+    reports_errors,
+    show_table,
+)
 from api.composition import database
 from erp_core.domain.errors import InvalidInput
 from erp_core.queries.demand_history import Grouping
@@ -25,11 +32,6 @@ mlflow_app = typer.Typer(help="The MLflow tracking UI.", no_args_is_help=True)
 By = Annotated[str, typer.Option("--by", help="sku, location or channel")]
 
 
-def _bar() -> Progress:
-    columns = (TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn())
-    return Progress(*columns, TimeElapsedColumn(), console=console)
-
-
 @forecast_app.command("train")
 @reports_errors
 def train(
@@ -42,7 +44,7 @@ def train(
     history = demand_frame(database(), _grouping(by))
     if history.empty:
         raise InvalidInput("there is no demand history to train on; run `keel demo` or import")
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("training", total=1.0)
         outcome = train_and_log(
             history,
@@ -74,7 +76,7 @@ def run(
     db = database()
     days = horizon or db.settings.forecast_default_horizon
     run_id = open_run(db, cli_actor(), _grouping(by), days, db.settings.forecast_model_name)
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"forecast run {run_id}", total=None)
         result = run_forecasts(
             db,

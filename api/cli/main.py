@@ -9,6 +9,7 @@ import typer
 
 from api.cli import (  # noqa: F401
     allocate,
+    anomaly,
     check,
     demo,
     forecast,
@@ -46,6 +47,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(route.app, name="route")
 app.add_typer(allocate.app, name="allocate")
+app.add_typer(anomaly.app, name="anomaly")
 app.command("check")(check.check)
 app.command("demo")(demo.demo)
 

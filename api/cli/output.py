@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from erp_core.domain.errors import DomainError
@@ -52,6 +53,12 @@ def show_table(title: str, rows: Iterable[dict[str, Any]], columns: list[str]) -
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
+
+
+def progress_bar() -> Progress:
+    """A bar for long jobs: the step it is on, how far, and the time so far."""
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn())
+    return Progress(*columns, TimeElapsedColumn(), console=console)
 
 
 def figure(value: float | None) -> str:

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from api.cli.output import cli_actor, console, reports_errors, show_table
+from api.cli.output import cli_actor, console, progress_bar, reports_errors, show_table
 from api.composition import database
 from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput
@@ -58,7 +57,7 @@ def create(
         service_type=service_type,
         review_period=review_period,
     )
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("planning", total=None)
         plan_id = create_plan(
             db,
@@ -134,11 +133,6 @@ def _pairs(items: list[str]) -> dict[str, str]:
             raise InvalidInput(f"{item!r} is not NAME=NUMBER")
         pairs[name.strip()] = value.strip()
     return pairs
-
-
-def _bar() -> Progress:
-    columns = (TextColumn("{task.description:<12}"), BarColumn(), TaskProgressColumn())
-    return Progress(*columns, TimeElapsedColumn(), console=console)
 
 
 def _summary(plan_id: int) -> None:

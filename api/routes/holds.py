@@ -50,4 +50,5 @@ def post_resolution(
     db: Db,
     who: Resolver,
 ) -> Any:
-    return resolve_hold(db, who, hold_id, body.action == "release", body.comment)
+    release = body.action == "release"
+    return resolve_hold(db, who, hold_id, release, body.comment, body.outcome)

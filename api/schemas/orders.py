@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Code, Email, Input, Money, Name, PageParams, Region
+from erp_core.domain.anomalies import Outcome
 from erp_core.domain.order_rules import HoldReason, HoldStatus
 from erp_core.domain.orders import AllocationStatus, OrderStatus, PaymentStatus
 
@@ -218,6 +219,17 @@ class EventAck(Input):
     ]
 
 
+class OrderAnomalyPublic(BaseModel):
+    score: float
+    threshold: float
+    held: bool
+    reasons: list[str]
+    scored_by: str = Field(description="model, or rules when no model could score (see note)")
+    model_version: str | None
+    note: str | None
+    outcome: Outcome | None
+
+
 class OrderPublic(OrderSummary):
     lines: list[OrderLinePublic]
     allocations: list[AllocationPublic]
@@ -225,6 +237,9 @@ class OrderPublic(OrderSummary):
     invoices: list[InvoicePublic]
     holds: list[HoldPublic]
     timeline: list[StatusChangePublic]
+    anomaly: OrderAnomalyPublic | None = Field(
+        description="How capture scored the order for anomaly; null when the check was off."
+    )
 
 
 class OrderParams(PageParams):
@@ -242,6 +257,11 @@ class HoldParams(PageParams):
 class HoldResolution(Input):
     action: Literal["release", "cancel"]
     comment: Annotated[str, Field(min_length=1, max_length=1000)]
+    outcome: Outcome | None = Field(
+        default=None,
+        description="For an anomaly hold, what the order turned out to be; by default a "
+        "released order was a false positive and a cancelled one confirmed fraud.",
+    )
 
 
 class OrderPolicyBody(Input):
@@ -253,7 +273,15 @@ class OrderPolicyBody(Input):
     shipping_methods: (
         Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=50)] | None
     ) = None
-    anomaly_threshold: Annotated[float, Field(ge=0, le=1_000)] | None = None
+    anomaly_check: bool = Field(
+        default=True,
+        description="Score each order for anomaly at capture and hold it above the threshold.",
+    )
+    anomaly_threshold: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        default=None,
+        description="Hold at this score (0-1) instead of the model's threshold, which the "
+        "model sets from its target hold rate.",
+    )
     hold_without_stock: bool = False
     ship_partial: bool = Field(
         default=True,
@@ -268,6 +296,7 @@ class OrderPolicyPublic(BaseModel):
     margin_floor: Decimal | None
     max_order_value: Decimal | None
     shipping_methods: list[str] | None
+    anomaly_check: bool
     anomaly_threshold: float | None
     hold_without_stock: bool
     ship_partial: bool

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,7 @@ class ChannelOrderPolicy(Base):
     margin_floor: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     max_order_value: Mapped[Decimal | None] = mapped_column(Money)
     shipping_methods: Mapped[list[str] | None] = mapped_column(JSON)
+    anomaly_check: Mapped[bool] = mapped_column(default=True, server_default=true())
     anomaly_threshold: Mapped[float | None] = mapped_column(Float)
     hold_without_stock: Mapped[bool] = mapped_column(default=False)
     ship_partial: Mapped[bool] = mapped_column(default=True)

@@ -59,6 +59,10 @@ class Permission(StrEnum):
     ROUTING_CONFIGURE = "routing:configure"
     ALLOCATION_READ = "allocation:read"
     ALLOCATION_RUN = "allocation:run"
+    ANOMALIES_READ = "anomalies:read"
+    ANOMALIES_RESOLVE = "anomalies:resolve"
+    ANOMALIES_SCORE = "anomalies:score"
+    ANOMALIES_SCAN = "anomalies:scan"
 
 
 P = Permission
@@ -68,6 +72,8 @@ _ORDER_DESK = {P.ORDERS_CAPTURE, P.ORDERS_READ, P.HOLDS_RESOLVE, P.ORDERS_CANCEL
 # Who runs the floor: receipts, transfers, counts and returned goods.
 _FLOOR = {P.PURCHASING_READ, P.PURCHASING_RECEIVE, P.TRANSFERS_WRITE, P.COUNTS_WRITE}
 _RETURNS_FLOOR = {P.RETURNS_READ, P.RETURNS_PROCESS}
+# Who works flags; which kinds a role may resolve is narrowed in domain/anomalies.py.
+_ANOMALY_DESK = {P.ANOMALIES_READ, P.ANOMALIES_RESOLVE, P.ANOMALIES_SCAN}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -78,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.FORECASTS_READ, P.FORECASTS_RUN}
         | {P.PLANS_READ, P.PLANS_RUN, P.PLANS_APPROVE}
         | {P.ALLOCATION_READ, P.ALLOCATION_RUN}
+        | _ANOMALY_DESK
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
@@ -88,6 +95,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _RETURNS_FLOOR
         | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE, P.FORECASTS_READ}
         | {P.ROUTING_QUERY, P.ROUTING_CONFIGURE, P.ALLOCATION_READ}
+        | _ANOMALY_DESK
+        | {P.ANOMALIES_SCORE}
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE
@@ -100,16 +109,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.COST_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.HOLDS_RESOLVE}
         | {P.PURCHASING_READ, P.PURCHASING_APPROVE, P.ADJUSTMENTS_APPROVE}
         | {P.RETURNS_READ, P.REFUNDS_APPROVE, P.PLANS_READ, P.ALLOCATION_READ}
+        | {P.ANOMALIES_READ, P.ANOMALIES_RESOLVE}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         _EVERYONE
         | {P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.INVENTORY_RESERVE}
         | _ORDER_DESK
         | {P.RETURNS_READ, P.RETURNS_AUTHORIZE}
+        | {P.ANOMALIES_READ, P.ANOMALIES_SCORE}
     ),
     Role.DATA_SCIENTIST: frozenset(
         _EVERYONE
         | {P.COST_READ, P.PURCHASING_READ, P.FORECASTS_READ, P.FORECASTS_RUN, P.PLANS_READ}
+        | {P.ANOMALIES_READ, P.ANOMALIES_SCORE, P.ANOMALIES_SCAN}
     ),
     Role.ROUTING_SERVICE: frozenset(_EVERYONE | {P.ROUTING_QUERY, P.ALLOCATION_READ}),
 }

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from erp_core.domain.access import Role
 from erp_core.domain.orders import OrderAmounts, PaymentStatus
@@ -59,6 +59,8 @@ class OrderPolicy:
     margin_floor: Decimal | None = None
     max_order_value: Decimal | None = None
     shipping_methods: frozenset[str] | None = None
+    anomaly_check: bool = True
+    # Overrides the model's own threshold (set from its target hold rate) for this channel.
     anomaly_threshold: float | None = None
     hold_without_stock: bool = False
     ship_partial: bool = True
@@ -74,7 +76,7 @@ class OrderFacts:
     amounts: OrderAmounts
     restricted_regions: Mapping[str, list[str]] = field(default_factory=dict)
     short_skus: list[str] = field(default_factory=list)
-    anomaly: tuple[float, list[str]] | None = None
+    anomaly: AnomalyVerdict | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,23 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class OrderScorer(Protocol):
-    """Scores an order for anomaly (higher is stranger) with reasons in business words; the
-    anomaly issue provides the model. None means no score (the check is skipped)."""
+@dataclass(frozen=True)
+class AnomalyVerdict:
+    """An order's anomaly score (0-1, higher is stranger), the score it is held at, and the
+    reasons in business words; `scored_by` is 'model', or 'rules' when no model could score
+    and `note` says why."""
 
-    def score(self, order: Mapping[str, Any]) -> tuple[float, list[str]] | None: ...
+    score: float
+    threshold: float
+    reasons: list[str]
+    features: dict[str, float]
+    scored_by: str
+    model_version: str | None = None
+    note: str | None = None
+
+    @property
+    def hold(self) -> bool:
+        return self.score >= self.threshold
 
 
 def failed_checks(facts: OrderFacts, policy: OrderPolicy) -> list[Finding]:
@@ -164,15 +178,25 @@ def _shipping(facts: OrderFacts, policy: OrderPolicy) -> Finding | None:
 
 
 def _anomaly(facts: OrderFacts, policy: OrderPolicy) -> Finding | None:
-    if policy.anomaly_threshold is None or facts.anomaly is None:
+    verdict = facts.anomaly
+    if not policy.anomaly_check or verdict is None:
         return None
-    score, reasons = facts.anomaly
-    if score < policy.anomaly_threshold:
+    threshold = verdict.threshold if policy.anomaly_threshold is None else policy.anomaly_threshold
+    if verdict.score < threshold:
         return None
+    message = "; ".join(verdict.reasons) or f"anomaly score {verdict.score:.2f}"
+    if verdict.note:
+        message = f"{message} ({verdict.note})"
     return Finding(
         HoldReason.ANOMALY,
-        "; ".join(reasons) or f"anomaly score {score:.2f}",
-        {"score": score, "reasons": reasons},
+        message[:500],
+        {
+            "score": round(verdict.score, 6),
+            "threshold": round(threshold, 6),
+            "reasons": verdict.reasons,
+            "scored_by": verdict.scored_by,
+            "model_version": verdict.model_version,
+        },
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from erp_core.adapters import (  # noqa: F401  (register their tables)
     allocation_tables,
+    anomaly_tables,
     forecast_tables,
     fulfillment_tables,
     label_tables,

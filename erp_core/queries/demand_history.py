@@ -33,7 +33,7 @@ def daily_demand(
     of one SKU when `sku` is given."""
 
     def run(session: Session) -> list[DemandRow]:
-        day = _day_of(session, Order.created_at)
+        day = day_of(session, Order.created_at)
         if by == "location":
             units: Any = ShipmentLine.qty
             key: Any = Location.code
@@ -59,7 +59,7 @@ def daily_demand(
             query = query.where(day >= since)
         if sku is not None:
             query = query.where(Item.sku == sku)
-        return [(s, k, _as_date(d), int(q)) for s, k, d, q in session.execute(query) if q]
+        return [(s, k, as_date(d), int(q)) for s, k, d, q in session.execute(query) if q]
 
     return db.read(run)
 
@@ -71,7 +71,7 @@ def free_stock_changes(
     these is the free stock at each day's end."""
 
     def run(session: Session) -> list[DemandRow]:
-        day = _day_of(session, StockMove.created_at)
+        day = day_of(session, StockMove.created_at)
         into = StockMove.to_status == StockStatus.AVAILABLE
         out_of = StockMove.from_status == StockStatus.AVAILABLE
         change = func.sum(case((into, StockMove.qty), (out_of, -StockMove.qty), else_=0))
@@ -85,12 +85,12 @@ def free_stock_changes(
         )
         if sku is not None:
             query = query.where(Item.sku == sku)
-        return [(s, k, _as_date(d), int(q)) for s, k, d, q in session.execute(query)]
+        return [(s, k, as_date(d), int(q)) for s, k, d, q in session.execute(query)]
 
     return db.read(run)
 
 
-def _day_of(session: Session, stamp: Any) -> Any:
+def day_of(session: Session, stamp: Any) -> Any:
     """The UTC calendar day of a timestamp, in the dialect at hand (SQLite keeps timestamps as
     ISO text, whose first ten characters are the day)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -98,5 +98,5 @@ def _day_of(session: Session, stamp: Any) -> Any:
     return func.substr(stamp, 1, 10)
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))

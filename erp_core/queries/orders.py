@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from erp_core.adapters.anomaly_tables import OrderAnomalyScore
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Invoice, Shipment, ShipmentLine
 from erp_core.adapters.order_tables import (
@@ -156,7 +157,25 @@ def order_detail(session: Session, order_id: int) -> dict[str, Any]:
         ],
         "holds": [dict(r._mapping) for r in holds],
         "timeline": [dict(r._mapping) for r in timeline],
+        "anomaly": _anomaly(session, order_id),
     }
+
+
+def _anomaly(session: Session, order_id: int) -> dict[str, Any] | None:
+    """How capture scored the order for anomaly: by the model or by the rules, and why."""
+    row = session.execute(
+        select(
+            OrderAnomalyScore.score,
+            OrderAnomalyScore.threshold,
+            OrderAnomalyScore.held,
+            OrderAnomalyScore.reasons,
+            OrderAnomalyScore.scored_by,
+            OrderAnomalyScore.model_version,
+            OrderAnomalyScore.note,
+            OrderAnomalyScore.outcome,
+        ).where(OrderAnomalyScore.order_id == order_id)
+    ).first()
+    return None if row is None else dict(row._mapping)
 
 
 def _shipments(session: Session, order_id: int) -> list[dict[str, Any]]:

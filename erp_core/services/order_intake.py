@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -29,10 +29,19 @@ from erp_core.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from erp_core.domain.order_rules import Finding, HoldStatus, OrderFacts, OrderScorer, failed_checks
+from erp_core.domain.order_rules import (
+    AnomalyVerdict,
+    Finding,
+    HoldReason,
+    HoldStatus,
+    OrderFacts,
+    OrderPolicy,
+    failed_checks,
+)
 from erp_core.domain.orders import LineAmounts, OrderAmounts, OrderStatus
 from erp_core.domain.stock import StockStatus
 from erp_core.services import master_data as md
+from erp_core.services.anomaly_scoring import OrderScorer, ScoringOrder, address_key, keep_scores
 from erp_core.services.audit import json_safe
 from erp_core.services.lookup import active_by_code
 from erp_core.services.order_commands import CustomerCommand, OrderCommand
@@ -55,6 +64,7 @@ class _Accepted:
     cmd: OrderCommand
     amounts: OrderAmounts
     findings: list[Finding]
+    scored: tuple[ScoringOrder, AnomalyVerdict] | None = None
 
 
 def intake(
@@ -73,7 +83,7 @@ def intake(
     free = _free_stock(session, items.values()) if policy.hold_without_stock else None
 
     results: dict[int, Outcome | DomainError] = {}
-    accepted: list[_Accepted] = []
+    checked: list[tuple[int, OrderCommand, OrderAmounts, OrderFacts]] = []
     first_seen: dict[str, int] = {}
     for index, cmd in enumerate(cmds):
         if cmd.external_id in captured:
@@ -92,11 +102,23 @@ def intake(
                 amounts=amounts,
                 restricted_regions=_restricted(cmd, items),
                 short_skus=_short_skus(cmd, items, free) if free is not None else [],
-                anomaly=scorer.score(_scoring_view(cmd, amounts)) if scorer else None,
             )
-            accepted.append(_Accepted(index, cmd, amounts, failed_checks(facts, policy)))
+            checked.append((index, cmd, amounts, facts))
 
-    ids = _write(session, actor, channel, accepted, items)
+    now = utcnow()
+    scoring = [(index, cmd, amounts) for index, cmd, amounts, _ in checked]
+    scored = _scored(session, scoring, items, scorer, now) if policy.anomaly_check else {}
+    accepted = [
+        _Accepted(
+            index,
+            cmd,
+            amounts,
+            _findings(facts, scored.get(index), policy),
+            scored.get(index),
+        )
+        for index, cmd, amounts, facts in checked
+    ]
+    ids = _write(session, actor, channel, accepted, items, now)
     created = {
         order.cmd.external_id: order_id for order, order_id in zip(accepted, ids, strict=True)
     }
@@ -144,18 +166,75 @@ def _short_skus(cmd: OrderCommand, items: dict[str, Item], free: dict[int, int])
     return sorted(sku for sku, qty in wanted.items() if free.get(items[sku].id, 0) < qty)
 
 
-def _scoring_view(cmd: OrderCommand, amounts: OrderAmounts) -> dict[str, Any]:
-    return {
-        "channel": cmd.channel,
-        "customer": cmd.customer.code if cmd.customer else None,
-        "ship_to": cmd.ship_to,
-        "total": amounts.total,
-        "discount": amounts.discount,
-        "margin_rate": amounts.margin_rate,
-        "lines": [
-            {"sku": line.sku, "qty": line.qty, "unit_price": line.unit_price} for line in cmd.lines
-        ],
+def _scored(
+    session: Session,
+    checked: list[tuple[int, OrderCommand, OrderAmounts]],
+    items: dict[str, Item],
+    scorer: OrderScorer | None,
+    now: datetime,
+) -> dict[int, tuple[ScoringOrder, AnomalyVerdict]]:
+    """Each order's anomaly verdict, the batch scored at once, by position in the batch."""
+    if scorer is None or not checked:
+        return {}
+    codes = {cmd.customer.code for _, cmd, _ in checked if cmd.customer}
+    known: dict[str, tuple[int | None, str | None]] = {
+        code: (customer_id, region)
+        for code, customer_id, region in session.execute(
+            select(Customer.code, Customer.id, Customer.region).where(Customer.code.in_(codes))
+        )
     }
+    views = [
+        _scoring_order(cmd, amounts, items, known, now + timedelta(microseconds=step))
+        for step, (_, cmd, amounts) in enumerate(checked)
+    ]
+    verdicts = scorer.score(session, views)
+    return {
+        index: (view, verdict)
+        for (index, *_), view, verdict in zip(checked, views, verdicts, strict=True)
+    }
+
+
+def score_command(session: Session, cmd: OrderCommand, scorer: OrderScorer) -> AnomalyVerdict:
+    """The anomaly verdict capture would give the order now; writes nothing."""
+    active_by_code(session, Channel, cmd.channel)
+    items = _items(session, {line.sku for line in cmd.lines})
+    if (refusal := _refusal(cmd, cmd.channel, items)) is not None:
+        raise refusal
+    return _scored(session, [(0, cmd, _amounts(cmd, items))], items, scorer, utcnow())[0][1]
+
+
+def _scoring_order(
+    cmd: OrderCommand,
+    amounts: OrderAmounts,
+    items: dict[str, Item],
+    known: dict[str, tuple[int | None, str | None]],
+    created_at: datetime,
+) -> ScoringOrder:
+    customer_id, region = (
+        known.get(cmd.customer.code, (None, None)) if cmd.customer else (None, None)
+    )
+    if cmd.customer and customer_id is None:
+        region = cmd.customer.region  # a new customer: what the channel says of them
+    return ScoringOrder(
+        channel=cmd.channel,
+        customer_id=customer_id,
+        customer_region=region,
+        address_key=address_key(cmd.ship_to),
+        ship_region=cmd.ship_to.get("country"),
+        created_at=created_at,
+        value=float(amounts.goods - amounts.discount),
+        discount=float(amounts.discount),
+        cost=float(sum(line.qty * items[line.sku].unit_cost for line in cmd.lines)),
+        lines=tuple((line.sku, line.qty) for line in cmd.lines),
+    )
+
+
+def _findings(
+    facts: OrderFacts,
+    scored: tuple[ScoringOrder, AnomalyVerdict] | None,
+    policy: OrderPolicy,
+) -> list[Finding]:
+    return failed_checks(replace(facts, anomaly=scored[1] if scored else None), policy)
 
 
 # --- reads the batch shares -----------------------------------------------------------------
@@ -224,11 +303,12 @@ def _write(
     channel: Channel,
     accepted: list[_Accepted],
     items: dict[str, Item],
+    now: datetime,
 ) -> list[int]:
-    """Every accepted order with its lines, timeline, holds, events and audit record."""
+    """Every accepted order with its lines, timeline, holds, events, anomaly score and audit
+    record."""
     if not accepted:
         return []
-    now = utcnow()
     customers = _customer_ids(session, actor, (a.cmd.customer for a in accepted if a.cmd.customer))
     orders = [_order_row(a, channel.id, customers, now) for a in accepted]
     returning = insert(Order).returning(Order.id, sort_by_parameter_order=True)
@@ -241,6 +321,14 @@ def _write(
         [row for a, oid in placed for row in _timeline(a, oid, actor, now)],
     )
     _insert(session, Hold, [row for a, oid in placed for row in _holds(a, oid, now)])
+    keep_scores(
+        session,
+        [
+            (oid, channel.id, *a.scored, any(f.reason == HoldReason.ANOMALY for f in a.findings))
+            for a, oid in placed
+            if a.scored
+        ],
+    )
     _insert(
         session, OutboxEvent, [_ready_event(a, oid, now) for a, oid in placed if not a.findings]
     )
@@ -302,6 +390,8 @@ def _line_rows(a: _Accepted, order_id: int, items: dict[str, Item]) -> list[dict
 def _timeline(a: _Accepted, order_id: int, actor: str, now: datetime) -> list[dict[str, Any]]:
     """Received, then ready or held: the same two steps as a status change after capture."""
     note = "; ".join(f.reason.value for f in a.findings) if a.findings else READY_NOTE
+    if a.scored and a.scored[1].note:
+        note = f"{note} ({a.scored[1].note})"
     received = OrderStatus.RECEIVED
     return [
         {

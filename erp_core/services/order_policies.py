@@ -27,6 +27,7 @@ def policy_for(session: Session, channel_id: int) -> OrderPolicy:
         margin_floor=row.margin_floor,
         max_order_value=row.max_order_value,
         shipping_methods=frozenset(row.shipping_methods) if row.shipping_methods else None,
+        anomaly_check=row.anomaly_check,
         anomaly_threshold=row.anomaly_threshold,
         hold_without_stock=row.hold_without_stock,
         ship_partial=row.ship_partial,
@@ -40,6 +41,7 @@ def policy_dict(channel: str, policy: OrderPolicy) -> dict[str, Any]:
         "margin_floor": policy.margin_floor,
         "max_order_value": policy.max_order_value,
         "shipping_methods": sorted(policy.shipping_methods) if policy.shipping_methods else None,
+        "anomaly_check": policy.anomaly_check,
         "anomaly_threshold": policy.anomaly_threshold,
         "hold_without_stock": policy.hold_without_stock,
         "ship_partial": policy.ship_partial,
@@ -72,6 +74,7 @@ def set_order_policy(
         row.max_order_value = _decimal(values.get("max_order_value"))
         methods = values.get("shipping_methods")
         row.shipping_methods = sorted(methods) if methods else None
+        row.anomaly_check = bool(values.get("anomaly_check", True))
         row.anomaly_threshold = values.get("anomaly_threshold")
         row.hold_without_stock = bool(values.get("hold_without_stock", False))
         row.ship_partial = bool(values.get("ship_partial", True))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.domain.errors import Conflict, DomainError, InvalidInput
-from erp_core.domain.order_rules import OrderScorer
 from erp_core.services import idempotency
+from erp_core.services.anomaly_scoring import OrderScorer
 from erp_core.services.order_commands import OrderCommand
 from erp_core.services.order_intake import Outcome, intake
 

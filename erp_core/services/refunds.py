@@ -1,6 +1,7 @@
 """Refunds for returned units: calculate, and post the credit note at once or, above the
 approval threshold, once someone with refunds:approve (not the requester) approves it.
-Approval is the only way a pending refund is posted."""
+Approval is the only way a pending refund is posted, and nothing is posted for a return with
+an open anomaly flag: the money waits until someone has looked."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from erp_core.adapters.anomaly_tables import AnomalyFlag
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import Order, OrderLine
 from erp_core.adapters.returns_tables import Refund, ReturnAuthorization, ReturnLine
 from erp_core.adapters.tables import Channel
 from erp_core.clock import utcnow
+from erp_core.domain.anomalies import FlagKind, FlagOpen, FlagStatus
 from erp_core.domain.errors import IllegalTransition, NotFound, PermissionDenied
 from erp_core.domain.refunds import (
     RefundAmounts,
@@ -148,6 +151,7 @@ def _pending(session: Session, refund_id: int) -> Refund:
 
 
 def _post(session: Session, actor: str, refund: Refund, order: Order) -> None:
+    _check_no_open_flag(session, refund.return_id)
     amounts = RefundAmounts(refund.goods, refund.tax, refund.shipping, refund.restocking_fee)
     channel = session.get_one(Channel, order.channel_id).code
     refund.journal_entry_id = post_entry(
@@ -159,6 +163,23 @@ def _post(session: Session, actor: str, refund: Refund, order: Order) -> None:
     )
     refund.status = RefundStatus.POSTED
     refund.posted_at = utcnow()
+
+
+def _check_no_open_flag(session: Session, return_id: int) -> None:
+    flag_id = session.scalar(
+        select(func.min(AnomalyFlag.id)).where(
+            AnomalyFlag.kind == FlagKind.RETURN.value,
+            AnomalyFlag.return_id == return_id,
+            AnomalyFlag.status == FlagStatus.OPEN.value,
+        )
+    )
+    if flag_id is not None:
+        raise FlagOpen(
+            f"return {return_id} has open anomaly flag {flag_id}; it must be resolved "
+            "(confirmed or dismissed) before the refund is posted",
+            flag_id=flag_id,
+            return_id=return_id,
+        )
 
 
 def _recorded(

@@ -21,6 +21,7 @@ from erp_core.domain.routing import Assignment, Router
 from erp_core.queries.orders import order_detail
 from erp_core.queries.routing_facts import AskedLine, open_lines_of, routing_facts
 from erp_core.services import audit
+from erp_core.services.anomaly_scoring import close_order_flags
 from erp_core.services.inventory import reserve, unreserve
 from erp_core.services.lookup import place_by_ids
 from erp_core.services.order_lifecycle import change_status, locked_order
@@ -105,6 +106,7 @@ def close_open_holds(session: Session, order_id: int, actor: str, comment: str) 
     for hold in session.scalars(open_holds):
         hold.status, hold.resolved_at = HoldStatus.CANCELLED, utcnow()
         hold.resolved_by, hold.comment = actor, comment[:1000]
+    close_order_flags(session, order_id, actor, f"order cancelled: {comment}")
 
 
 def releasable_orders(db: Database, limit: int) -> list[int]:

@@ -47,9 +47,10 @@ def order_features(
     value = orders["value"].to_numpy(dtype=float)
     discount = orders["discount"].to_numpy(dtype=float)
     cost = orders["cost"].to_numpy(dtype=float)
-    past = pd.concat([history, orders], ignore_index=True)
-    past_time, order_time = _ns(past["created_at"]), _ns(orders["created_at"])
-    codes = {key: _codes(past[key], orders[key]) for key in ("customer", "address_key")}
+    # The past is history plus the batch itself: arrays side by side, no frame copied.
+    order_time = _ns(orders["created_at"])
+    past_time = np.concatenate([_ns(history["created_at"]), order_time])
+    codes = {key: _codes(history[key], orders[key]) for key in ("customer", "address_key")}
     counts = {
         name: _count_before(*codes[key], past_time, order_time, window)
         for name, key, window in (
@@ -60,45 +61,39 @@ def order_features(
             ("address_orders_last_day", "address_key", DAY),
         )
     }
-    billing = orders["billing_region"]
-    mismatch = billing.notna() & (billing.astype(object) != orders["ship_region"].astype(object))
+    billing = orders["billing_region"].to_numpy(dtype=object)
+    mismatch = pd.notna(billing) & (billing != orders["ship_region"].to_numpy(dtype=object))
     gross = value + discount
     qty_ratio = (
         orders["max_line_qty_ratio"].fillna(1.0).to_numpy(dtype=float)
         if "max_line_qty_ratio" in orders
         else np.ones(len(orders))
     )
-    features = pd.DataFrame(
-        {
-            "value_vs_customer_median": _ratio_to_median(orders, history, "customer"),
-            "value_vs_channel_median": _ratio(
-                value, orders["channel"].map(baseline.channel_median)
-            ),
-            "customer_orders_before": counts["customer_orders_before"],
-            "is_first_order": (counts["customer_orders_before"] == 0).astype(float),
-            "customer_orders_last_hour": counts["customer_orders_last_hour"],
-            "customer_orders_last_day": counts["customer_orders_last_day"],
-            "address_orders_last_hour": counts["address_orders_last_hour"],
-            "address_orders_last_day": counts["address_orders_last_day"],
-            "address_mismatch": mismatch.to_numpy(dtype=float),
-            "discount_depth": np.divide(
-                discount, gross, out=np.zeros(len(orders)), where=gross > 0
-            ),
-            "margin_after_discount": _margin(value, cost),
-            "region_share_for_channel": baseline.region_shares(orders),
-            "max_line_qty_ratio": qty_ratio,
-        },
+    columns = {
+        "value_vs_customer_median": _ratio_to_median(orders, history, "customer"),
+        "value_vs_channel_median": _ratio(value, orders["channel"].map(baseline.channel_median)),
+        **counts,
+        "is_first_order": (counts["customer_orders_before"] == 0).astype(float),
+        "address_mismatch": mismatch.astype(float),
+        "discount_depth": np.divide(discount, gross, out=np.zeros(len(orders)), where=gross > 0),
+        "margin_after_discount": _margin(value, cost),
+        "region_share_for_channel": baseline.region_shares(orders),
+        "max_line_qty_ratio": qty_ratio,
+    }
+    return pd.DataFrame(
+        np.column_stack([columns[name] for name in FEATURES]) if len(orders) else None,
         index=pd.Index(orders["order_id"], name="order_id"),
+        columns=list(FEATURES),
+        dtype=float,
     )
-    return features.astype(float)
 
 
-def _codes(past: pd.Series, orders: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Dense integer codes of the keys of `past` and of `orders`, equal for equal keys."""
-    codes, _ = pd.factorize(
-        np.concatenate([past.to_numpy(dtype=object), orders.to_numpy(dtype=object)])
-    )
-    return codes[: len(past)], codes[len(past) :]
+def _codes(history: pd.Series, orders: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dense integer codes of the keys of the past (history, then the batch) and of the
+    batch, equal for equal keys."""
+    batch = orders.to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.concatenate([history.to_numpy(dtype=object), batch]))
+    return codes, codes[len(codes) - len(batch) :]
 
 
 def _count_before(

@@ -11,7 +11,7 @@ from sklearn.preprocessing import RobustScaler
 
 from anomaly.order_baseline import Baseline
 from anomaly.order_features import FEATURES
-from anomaly.order_rules import apply_rules
+from anomaly.order_rules import rules_on
 
 # Heavy-tailed features are compared on a log scale so a 10x order is not 100 times
 # as far out as a 2x one.
@@ -81,14 +81,15 @@ class OrderScorer:
         """Fit on `features`; `baseline` (what is usual per channel and SKU) travels with the
         model so live scoring builds features the way training did."""
         self.baseline = baseline or Baseline()
-        scaled = self.scaler.fit_transform(_transform(features))
+        x = _matrix(features)
+        scaled = self.scaler.fit_transform(_transform(x))
         self.forest.fit(scaled)
         self._paths = ForestPaths(self.forest)
         # Training scores as a sorted reference: the forest's raw score is mapped to its rank
         # among training orders so it is on the same [0, 1] footing as the rule score.
         model = self._paths.anomaly_score(scaled)
         self._reference = np.sort(model)
-        rules = apply_rules(features).score.to_numpy()
+        rules = rules_on(x).score
         combined = self._combine(self._rank(model), rules)
         self.threshold = hold_threshold(combined, self.hold_rate)
         self.rules_threshold = hold_threshold(rules, self.hold_rate)
@@ -96,29 +97,33 @@ class OrderScorer:
 
     def score(self, features: pd.DataFrame) -> pd.DataFrame:
         """`score, hold, reasons, model_score, rule_score` per order (index as `features`)."""
-        scaled = self.scaler.transform(_transform(features))
+        return _result(features.index, *self.score_matrix(_matrix(features)), self.threshold)
+
+    def score_matrix(
+        self, x: np.ndarray
+    ) -> tuple[np.ndarray, list[list[str]], np.ndarray, np.ndarray]:
+        """(score, reasons, model score, rule score) per row of a `FEATURES` matrix: the whole
+        of `score` without a DataFrame, for one live order at a time."""
+        # RobustScaler's own transform, without its input checks on the hot path.
+        scaled = (_transform(x) - self.scaler.center_) / self.scaler.scale_
         model = self._paths.anomaly_score(scaled)
-        rules = apply_rules(features)
-        score = self._combine(self._rank(model), rules.score.to_numpy())
+        rules = rules_on(x)
+        score = np.clip(self._combine(self._rank(model), rules.score), 0.0, 1.0)
         reasons = [
             [*fired, *_feature_reasons(row, deviation, covered)]
             for row, deviation, fired, covered in zip(
-                features[list(FEATURES)].to_numpy(),
-                np.abs(scaled),
-                rules.reasons,
-                rules.covered,
-                strict=True,
+                x, np.abs(scaled), rules.reasons, rules.covered, strict=True
             )
         ]
-        return _result(features.index, score, self.threshold, reasons, model, rules.score)
+        return score, reasons, model, rules.score
 
     def rules_only(self, features: pd.DataFrame) -> pd.DataFrame:
         """The rules-only baseline, held at the same hold rate on the training orders."""
-        rules = apply_rules(features)
-        score = rules.score.to_numpy()
+        rules = rules_on(_matrix(features))
         model = np.full(len(features), np.nan)
-        reasons = list(rules.reasons)
-        return _result(features.index, score, self.rules_threshold, reasons, model, rules.score)
+        return _result(
+            features.index, rules.score, rules.reasons, model, rules.score, self.rules_threshold
+        )
 
     def _rank(self, model: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._reference, model, side="right") / len(self._reference)
@@ -206,8 +211,12 @@ def _average_path_length(n: np.ndarray) -> np.ndarray:
     return np.where(n <= 1, 0.0, np.where(n == 2, 1.0, grown))
 
 
-def _transform(features: pd.DataFrame) -> np.ndarray:
-    x = features[list(FEATURES)].to_numpy(dtype=np.float64, copy=True)
+def _matrix(features: pd.DataFrame) -> np.ndarray:
+    return features[list(FEATURES)].to_numpy(dtype=np.float64)
+
+
+def _transform(x: np.ndarray) -> np.ndarray:
+    x = np.array(x, dtype=np.float64)
     x[:, LOG_COLUMNS] = np.log(np.maximum(x[:, LOG_COLUMNS], 1e-3))
     x[:, COUNT_COLUMNS] = np.log1p(x[:, COUNT_COLUMNS])
     return x
@@ -226,10 +235,10 @@ def _feature_reasons(row: np.ndarray, deviation: np.ndarray, covered: set[str]) 
 def _result(
     index: pd.Index,
     score: np.ndarray,
-    threshold: float,
     reasons: list[list[str]],
     model: np.ndarray,
-    rules: pd.Series,
+    rules: np.ndarray,
+    threshold: float,
 ) -> pd.DataFrame:
     score = np.clip(score, 0.0, 1.0)
     return pd.DataFrame(
@@ -238,7 +247,7 @@ def _result(
             "hold": score >= threshold,
             "reasons": pd.Series(reasons, index=index, dtype=object),
             "model_score": model,
-            "rule_score": rules.to_numpy(),
+            "rule_score": rules,
         },
         index=index,
     )[COLUMNS]

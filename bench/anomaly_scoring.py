@@ -54,12 +54,15 @@ def quality() -> dict[str, tuple[float, float, float]]:
     features = order_features(orders, history)
     scorer = OrderScorer(hold_rate=HOLD_RATE).fit(features)
     anomalous = kinds.reindex(features.index) != ""
+    rules = scorer.rules_only(features)
+    model = scorer.score(features)
+    same_count = model["score"].rank(ascending=False, method="first") <= rules["hold"].sum()
     figures = {}
-    for name, scored in (
-        ("model + rules", scorer.score(features)),
-        ("rules only", scorer.rules_only(features)),
+    for name, held in (
+        ("model + rules", model["hold"]),
+        ("rules only", rules["hold"]),
+        ("model + rules, as many holds as the rules", same_count),
     ):
-        held = scored["hold"]
         caught = float((held & anomalous).sum())
         figures[name] = (caught / max(held.sum(), 1), caught / anomalous.sum(), float(held.mean()))
     return figures

@@ -9,6 +9,8 @@
 5. live: the last `live_days` replayed through the ERP services day by day, orders scored at
    capture and anomaly holds worked by a supervisor who finds out the truth;
 6. settlements: marketplace payout files with a few planted mistakes;
+   then the returns and demand scans raise their anomaly flags (flagged demand days are left
+   out of the forecaster's training);
 7. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
    (unless a better champion is already registered), then a forecast run published;
 8. plan: a replenishment plan for today, proposed for a planner to review and approve;
@@ -29,6 +31,7 @@ from erp_core.adapters.tables import Item
 from erp_core.domain.routing import Router
 from erp_core.queries.integrity import violations
 from erp_core.services.injected_anomalies import PlantedOrder, record_injected
+from pipelines.demand_anomalies import scan_demand
 from pipelines.demo_company import build_catalogue, load_company
 from pipelines.demo_demand import DemandConfig, generate_demand
 from pipelines.demo_forecasting import Forecasting, forecast_demand
@@ -42,6 +45,7 @@ from pipelines.order_anomaly_scorer import LiveOrderScorer
 from pipelines.order_anomaly_training import AnomalyTraining, train_order_model
 from pipelines.progress import ProgressSink
 from pipelines.replenishment_plan import PlanAsk, create_plan
+from pipelines.return_anomalies import scan_returns
 
 ACTOR = "demo:replay"
 
@@ -73,6 +77,7 @@ class DemoFigures:
     live: LiveFigures
     settlement_files: int
     anomaly_model: AnomalyTraining
+    anomaly_scans: dict[str, dict[str, int]]
     forecaster: Forecasting
     plan_id: int
 
@@ -121,6 +126,11 @@ def build_demo(
     progress.phase("settlements", 1)
     files = write_settlements(db, config.output / "settlements", rng)
     progress.advance()
+    progress.phase("anomaly scans", 2)
+    scans = {"returns": scan_returns(db)}
+    progress.advance()
+    scans["demand"] = scan_demand(db)
+    progress.advance()
     forecasting = forecast_demand(db, config, progress)
     progress.phase("plan", 1)
     plan_id = create_plan(db, ACTOR, PlanAsk(planning_date=config.today))
@@ -131,7 +141,14 @@ def build_demo(
         raise RuntimeError(f"the demo broke an invariant: {[b.name for b in broken]}")
     progress.advance()
     return DemoFigures(
-        config.skus, history, replay.figures, len(files), anomaly_model, forecasting, plan_id
+        config.skus,
+        history,
+        replay.figures,
+        len(files),
+        anomaly_model,
+        scans,
+        forecasting,
+        plan_id,
     )
 
 

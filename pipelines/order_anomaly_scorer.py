@@ -15,12 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from anomaly.order_baseline import Baseline
 from anomaly.order_features import FEATURES, order_features
-from anomaly.order_rules import FIRED_STRENGTH, apply_rules
+from anomaly.order_rules import FIRED_STRENGTH, rules_on
 from anomaly.order_scorer import OrderScorer
 from erp_core.domain.order_rules import AnomalyVerdict
 from erp_core.services.anomaly_scoring import ScoringOrder
@@ -102,51 +101,38 @@ class LiveOrderScorer:
         loaded, note = self.model()
         baseline = loaded.scorer.baseline if loaded else Baseline()
         frame, history = live_frames(session, orders, baseline)
-        features = order_features(frame, history, baseline)
+        x = order_features(frame, history, baseline)[list(FEATURES)].to_numpy(dtype=float)
         if loaded is not None:
             try:
-                return _verdicts(features, loaded.scorer.score(features), loaded)
+                score, reasons, _, _ = loaded.scorer.score_matrix(x)
+                threshold = float(loaded.scorer.threshold)
+                return _verdicts(x, score, reasons, threshold, "model", loaded.version, None)
             except Exception as error:
                 log.warning("order anomaly model v%s failed: %s", loaded.version, error)
                 note = f"model v{loaded.version} failed ({type(error).__name__})"
-        return _rules_verdicts(features, f"scored by rules only: {note}")
+        rules = rules_on(x)
+        why = f"scored by rules only: {note}"
+        return _verdicts(x, rules.score, rules.reasons, RULES_HOLD_SCORE, "rules", None, why)
 
 
 def _verdicts(
-    features: pd.DataFrame, scored: pd.DataFrame, loaded: LoadedScorer
+    x: np.ndarray,
+    score: np.ndarray,
+    reasons: list[list[str]],
+    threshold: float,
+    scored_by: str,
+    version: str | None,
+    note: str | None,
 ) -> list[AnomalyVerdict]:
-    threshold = float(loaded.scorer.threshold)
     return [
         AnomalyVerdict(
-            score=float(score),
+            score=float(value),
             threshold=threshold,
-            reasons=list(reasons),
-            features=_named(row),
-            scored_by="model",
-            model_version=loaded.version,
-        )
-        for score, reasons, row in zip(
-            scored["score"], scored["reasons"], features[list(FEATURES)].to_numpy(), strict=True
-        )
-    ]
-
-
-def _rules_verdicts(features: pd.DataFrame, note: str) -> list[AnomalyVerdict]:
-    rules = apply_rules(features)
-    return [
-        AnomalyVerdict(
-            score=float(score),
-            threshold=RULES_HOLD_SCORE,
-            reasons=list(reasons),
-            features=_named(row),
-            scored_by="rules",
+            reasons=list(why),
+            features={name: round(float(f), 6) for name, f in zip(FEATURES, row, strict=True)},
+            scored_by=scored_by,
+            model_version=version,
             note=note,
         )
-        for score, reasons, row in zip(
-            rules.score, rules.reasons, features[list(FEATURES)].to_numpy(), strict=True
-        )
+        for value, why, row in zip(score, reasons, x, strict=True)
     ]
-
-
-def _named(row: np.ndarray) -> dict[str, float]:
-    return {name: round(float(value), 6) for name, value in zip(FEATURES, row, strict=True)}

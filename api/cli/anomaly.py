@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from mlflow.exceptions import MlflowException
 
 from api.cli.output import cli_actor, console, figure, progress_bar, reports_errors, show_table
 from api.composition import database
 from erp_core.domain.anomalies import FlagKind, FlagStatus
-from erp_core.domain.errors import InvalidInput
+from erp_core.domain.errors import InvalidInput, NotFound
 from erp_core.queries.anomalies import flag_page
 from erp_core.settings import get_settings
 from models.registry import ModelRegistry
@@ -75,7 +76,10 @@ def promote(
         raise InvalidInput("a promotion needs a reason")
     settings = get_settings()
     registry = ModelRegistry.from_settings(settings)
-    registry.client.get_model_version(settings.anomaly_model_name, version)
+    try:
+        registry.client.get_model_version(settings.anomaly_model_name, version)
+    except MlflowException:
+        raise NotFound(f"{settings.anomaly_model_name} has no version {version!r}") from None
     registry.crown(settings.anomaly_model_name, version, f"by hand: {reason}", cli_actor())
     console.print(f"[green]version {version} is @champion[/green]")
 

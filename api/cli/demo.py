@@ -27,6 +27,14 @@ from pipelines.demo import DemoConfig, DemoFigures, build_demo, company_exists
 
 MAX_SKUS = 20_000
 
+# What the demo's anomaly scans counted, as the summary names it.
+SCANNED = (
+    ("returns", "customer", "serial returners"),
+    ("returns", "sku", "SKU return spikes"),
+    ("returns", "return", "returns"),
+    ("demand", "flagged", "demand days"),
+)
+
 
 class BarProgress:
     """The demo's phases as one rich progress bar each."""
@@ -121,6 +129,12 @@ def _summary(built: tuple[DemoFigures, float], config: DemoConfig) -> None:
             f"{figure(figures.anomaly_model.metrics.get('model_precision'))} / "
             f"{figure(figures.anomaly_model.metrics.get('model_recall'))} "
             f"({figures.anomaly_model.labels})",
+        ),
+        (
+            "anomaly flags raised by the scans",
+            ", ".join(
+                f"{name} {figures.anomaly_scans[scan][kind]}" for scan, kind, name in SCANNED
+            ),
         ),
         ("forecaster version (MLflow)", figures.forecaster.version),
         ("backtest MASE: Keel selection", figure(figures.forecaster.metrics.get("mase_keel"))),

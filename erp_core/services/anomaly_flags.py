@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.anomaly_tables import AnomalyFlag
@@ -59,10 +60,23 @@ def raise_flags(session: Session, flags: Sequence[NewFlag]) -> Raised:
             refreshed += 1
         else:
             kept += 1
-    if fresh:
-        session.execute(insert(AnomalyFlag), [{**row, "updated_at": now} for row in fresh])
+    opened = _insert_new(session, [{**row, "updated_at": now} for row in fresh])
     session.flush()
-    return Raised(opened=len(fresh), refreshed=refreshed, kept_resolved=kept)
+    return Raised(opened=opened, refreshed=refreshed, kept_resolved=kept)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the flags no scan running at the same time has inserted first; how many."""
+    if not rows:
+        return 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    dialect_insert = postgresql.insert if postgres else sqlite.insert
+    statement = (
+        dialect_insert(AnomalyFlag)
+        .on_conflict_do_nothing(index_elements=["kind", "subject"])
+        .returning(AnomalyFlag.id)
+    )
+    return len(session.scalars(statement, rows).all())
 
 
 def resolve_flag(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from anomaly.order_features import FEATURES, order_features
-from anomaly.order_scorer import OrderScorer, _transform
+from anomaly.order_scorer import MODEL_WEIGHT, OrderScorer, _matrix, _transform
 from anomaly.synthetic_orders import START
 from anomaly.synthetic_orders import scenario as synthetic_scenario
 
@@ -40,6 +40,13 @@ def test_model_and_rules_recall_at_least_rules_only_at_one_percent(scenario, sco
     assert combined["hold"].mean() <= 0.01 and baseline["hold"].mean() <= 0.01
     assert recall >= base_recall and recall > 0.7
     assert precision >= 0.7
+    f1, base_f1 = (
+        2 * p * r / (p + r) for p, r in ((precision, recall), (base_precision, base_recall))
+    )
+    assert f1 > base_f1
+    # Held to as many orders as the rules hold, the model loses no precision.
+    same_count = combined["score"].rank(ascending=False, method="first") <= baseline["hold"].sum()
+    assert _precision_recall(same_count, kinds)[0] >= base_precision
 
 
 @pytest.mark.parametrize(
@@ -136,6 +143,15 @@ def test_features_on_empty_history():
 
 def test_flattened_forest_scores_match_scikit_learn(scenario):
     features, _, scorer = scenario
-    scaled = scorer.scaler.transform(_transform(features.iloc[::10]))
+    scaled = scorer.scaler.transform(_transform(_matrix(features.iloc[::10])))
     expected = -scorer.forest.score_samples(scaled)
     np.testing.assert_allclose(scorer._paths.anomaly_score(scaled), expected, rtol=0, atol=1e-12)
+
+
+def test_the_matrix_path_scores_as_scikit_learns_scaler_would(scenario):
+    features, _, scorer = scenario
+    sample = _matrix(features.iloc[::25])
+    scaled = scorer.scaler.transform(_transform(sample))
+    expected = scorer._combine(scorer._rank(scorer._paths.anomaly_score(scaled)), 0.0)
+    score, _, model, rules = scorer.score_matrix(sample)
+    np.testing.assert_allclose(score - (1 - MODEL_WEIGHT) * rules, expected, rtol=0, atol=1e-12)

@@ -38,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/replenishment.py
 	$(BIN)/python bench/replenishment_sim.py
 	$(BIN)/python bench/routing.py
-	$(BIN)/python bench/anomaly.py
+	$(BIN)/python bench/anomaly_scoring.py

@@ -10,9 +10,11 @@
 
 It prints figures and asserts nothing. Target: p99 < 5 ms per order in-process.
 
-    .venv/bin/python bench/anomaly.py [--orders 100000] [--live-orders 4000]
+    .venv/bin/python bench/anomaly_scoring.py [--orders 100000] [--live-orders 4000]
 
-(bench/anomaly.py only puts the import path right and runs this file.)
+Not `bench/anomaly.py`, the name the issue gave: Python puts a script's own folder first on
+the import path, so a file of that name would stand in for the `anomaly` package in every
+benchmark here.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def keep_scores(
             for order_id, channel_id, order, verdict, _ in placed
         ],
     )
-    held = {order_id: verdict for order_id, _, _, verdict, hold in placed if hold}
+    held = {order_id: (order, verdict) for order_id, _, order, verdict, hold in placed if hold}
     if held:
         holds = session.execute(
             select(Hold.order_id, Hold.id, Hold.details).where(
@@ -106,8 +106,9 @@ def keep_scores(
                     "kind": FlagKind.ORDER.value,
                     "subject": f"order-{order_id}",
                     "order_id": order_id,
-                    "score": held[order_id].score,
-                    "reasons": held[order_id].reasons,
+                    "customer_id": held[order_id][0].customer_id,
+                    "score": held[order_id][1].score,
+                    "reasons": held[order_id][1].reasons,
                     "details": {**details, "hold_id": hold_id},
                     "status": FlagStatus.OPEN.value,
                     "opened_at": now,

@@ -324,7 +324,16 @@ def _write(
     keep_scores(
         session,
         [
-            (oid, channel.id, *a.scored, any(f.reason == HoldReason.ANOMALY for f in a.findings))
+            (
+                oid,
+                channel.id,
+                # A customer seen for the first time has an id only now.
+                replace(a.scored[0], customer_id=customers[a.cmd.customer.code])
+                if a.cmd.customer
+                else a.scored[0],
+                a.scored[1],
+                any(f.reason == HoldReason.ANOMALY for f in a.findings),
+            )
             for a, oid in placed
             if a.scored
         ],

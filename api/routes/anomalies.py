@@ -83,7 +83,8 @@ def post_scan(body: ScanRequest, db: Db, _: Scanner) -> Any:
 def post_score_order(body: OrderCreate, request: Request, db: Db, who: Scorer) -> Any:
     scorer = request.app.state.order_scorer
     verdict = db.read(lambda s: score_command(s, order_command(body), scorer))
-    return _shown_verdict({**asdict(verdict), "hold": verdict.hold}, who)
+    shown = {**asdict(verdict), "hold": verdict.hold, "degraded": verdict.scored_by != "model"}
+    return _shown_verdict(shown, who)
 
 
 def _shown_flag(flag: dict[str, Any], who: Principal) -> dict[str, Any]:

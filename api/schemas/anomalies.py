@@ -65,5 +65,6 @@ class VerdictPublic(BaseModel):
     reasons: list[str]
     features: dict[str, float | None]
     scored_by: str = Field(description="model, or rules when no model could score (see note)")
+    degraded: bool = Field(description="true when the rules scored alone (RELIABILITY 15)")
     model_version: str | None
     note: str | None

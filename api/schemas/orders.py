@@ -225,6 +225,7 @@ class OrderAnomalyPublic(BaseModel):
     held: bool
     reasons: list[str]
     scored_by: str = Field(description="model, or rules when no model could score (see note)")
+    degraded: bool = Field(description="true when the rules scored alone (RELIABILITY 15)")
     model_version: str | None
     note: str | None
     outcome: Outcome | None

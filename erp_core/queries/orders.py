@@ -175,7 +175,9 @@ def _anomaly(session: Session, order_id: int) -> dict[str, Any] | None:
             OrderAnomalyScore.outcome,
         ).where(OrderAnomalyScore.order_id == order_id)
     ).first()
-    return None if row is None else dict(row._mapping)
+    if row is None:
+        return None
+    return {**row._mapping, "degraded": row.scored_by == "rules"}
 
 
 def _shipments(session: Session, order_id: int) -> list[dict[str, Any]]:

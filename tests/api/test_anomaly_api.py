@@ -53,6 +53,7 @@ def test_a_held_order_is_in_the_queue_and_its_outcome_is_learnt_from_its_hold(
     assert captured.status_code == 201, captured.text
     order = captured.json()
     assert order["status"] == "held" and order["anomaly"]["scored_by"] == "rules"
+    assert order["anomaly"]["degraded"]
     [hold] = order["holds"]
     queue = shop.get("/v1/anomalies", headers=ops, params={"kind": "order"}).json()
     [flag] = queue["data"]
@@ -92,7 +93,7 @@ def test_scoring_an_order_writes_nothing_and_hides_margin_from_roles_without_cos
     )
     assert planner_view.status_code == 200, planner_view.text
     verdict = planner_view.json()
-    assert verdict["hold"] and verdict["scored_by"] == "rules"
+    assert verdict["hold"] and (verdict["scored_by"], verdict["degraded"]) == ("rules", True)
     assert verdict["features"]["margin_after_discount"] == pytest.approx(-2.3)
     assert "negative margin after discount (-230%)" in verdict["reasons"]
     ops_view = shop.post("/v1/anomaly/score-order", headers=key_for(Role.OPERATIONS), json=ask)

@@ -126,6 +126,7 @@ def test_training_registers_a_champion_that_capture_then_scores_with(
     )
     held = detail(shop, spike.order_id)["anomaly"]
     assert (held["scored_by"], held["model_version"], held["held"]) == ("model", "1", True)
+    assert not held["degraded"]
     assert any("order value" in reason for reason in held["reasons"])
     normal = detail(shop, plain.order_id)["anomaly"]
     assert (normal["scored_by"], normal["held"], normal["note"]) == ("model", False, None)

@@ -12,7 +12,9 @@ band; stockout (censored) days are left out:
 
     centre = median of the same weekday over the previous BAND_WEEKS weeks
     sigma  = max(1.4826 MAD of those days, sqrt(p g + p (1 - p) g^2))
-    band   = [max(centre - 1.96 sigma, 0), centre + 1.96 sigma]
+    band   = [max(centre - 1.96 sigma, 0), max(centre + 1.96 sigma, busy day)]
+
+where the busy day is the 98th percentile of the series' previous year (BUSY_DAY_QUANTILE).
 
 1.4826 MAD estimates the standard deviation without letting earlier spikes inflate it (Rousseeuw
 & Croux 1993). It is 0 for intermittent demand (mostly zero days), so sigma is floored by the
@@ -35,6 +37,13 @@ FAR_OUTSIDE_WIDTHS = 1.0
 # slow SKU must pass its bound by more than 5 units. Measured on generated demand (Poisson and
 # intermittent, 0.5 to 20 units a day): at most 1.4 ordinary days in 10,000 are flagged (3 gave 28).
 MIN_WIDTH = 5.0
+# The band's top is raised to what the SKU sells on its busiest days of the past year (the
+# 98th percentile, about its seventh-best day): lumpy SKUs sell nothing most days and then a
+# case of 24, which a same-weekday median calls a spike every time. On the demo's 300 SKUs
+# over two years the band alone flagged 5,269 days, 2.4% of all.
+BUSY_DAY_QUANTILE = 0.98
+BUSY_DAY_WINDOW = 364
+MIN_BUSY_DAYS = 28
 BAND_WEEKS = 8
 MIN_BAND_WEEKS = 4
 Z_95 = 1.959964
@@ -61,10 +70,20 @@ def in_sample_band(history: pd.DataFrame) -> pd.DataFrame:
     band = frame[["unique_id", "ds"]].assign(
         mean=centre,
         lo=np.maximum(centre - Z_95 * sigma, 0.0),
-        hi=centre + Z_95 * sigma,
+        hi=np.fmax(centre + Z_95 * sigma, _busy_day(frame["unique_id"], observed)),
         source=IN_SAMPLE,
     )
     return band[band["mean"].notna()].reset_index(drop=True)
+
+
+def _busy_day(series: pd.Series, observed: np.ndarray) -> np.ndarray:
+    """Per row, the BUSY_DAY_QUANTILE of the series' days before it within BUSY_DAY_WINDOW
+    (stockout days left out); NaN with fewer than MIN_BUSY_DAYS of them."""
+    earlier = pd.Series(observed).groupby(series.to_numpy()).shift(1)
+    rolling = earlier.groupby(series.to_numpy()).rolling(BUSY_DAY_WINDOW, min_periods=MIN_BUSY_DAYS)
+    return (
+        rolling.quantile(BUSY_DAY_QUANTILE).reset_index(level=0, drop=True).sort_index().to_numpy()
+    )
 
 
 def unusual_days(history: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:

@@ -90,7 +90,10 @@ def post_score_order(body: OrderCreate, request: Request, db: Db, who: Scorer) -
 def _shown_flag(flag: dict[str, Any], who: Principal) -> dict[str, Any]:
     if who.may(Permission.COST_READ):
         return flag
-    return {**flag, "reasons": _plain(flag["reasons"])}
+    details = flag["details"]
+    if "reasons" in details:  # an order flag carries its hold's details
+        details = {**details, "reasons": _plain(details["reasons"])}
+    return {**flag, "reasons": _plain(flag["reasons"]), "details": details}
 
 
 def _shown_verdict(verdict: dict[str, Any], who: Principal) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def test_a_held_order_is_in_the_queue_and_its_outcome_is_learnt_from_its_hold(
         hold["id"],
     )
     assert "discount of 62%" in flag["reasons"] and flag["customer"] == "C1"
+    assert all("margin" not in r or "%" not in r for r in flag["details"]["reasons"])
     resolved = shop.post(
         f"/v1/holds/{hold['id']}/resolve",
         headers=ops,

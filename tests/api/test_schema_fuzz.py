@@ -108,10 +108,16 @@ def send(client: TestClient, case: Case, headers: dict[str, str]) -> tuple[Respo
     content = kwargs.get("data")
     if isinstance(content, str):
         content = content.encode()
+    # A generated header may hold non-ASCII text, which httpx refuses to encode; a real client
+    # can still send those bytes, so they go as UTF-8 and the app must answer them too.
+    headers = {
+        name: value if value.isascii() else value.encode()
+        for name, value in dict(kwargs["headers"]).items()
+    }
     response = client.request(
         kwargs["method"],
         kwargs["url"],
-        headers=dict(kwargs["headers"]),
+        headers=headers,
         params=kwargs.get("params"),
         cookies=kwargs.get("cookies") or None,
         json=kwargs.get("json"),

@@ -240,7 +240,6 @@ def _result(
     rules: np.ndarray,
     threshold: float,
 ) -> pd.DataFrame:
-    score = np.clip(score, 0.0, 1.0)
     return pd.DataFrame(
         {
             "score": score,

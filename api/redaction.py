@@ -11,17 +11,17 @@ COST_FIELDS = frozenset(
 )
 
 
-def redact(record: Any, principal: Principal) -> Any:
-    """Cost and margin stay hidden from roles that may not read them, at any depth of a
-    record (a purchase order's lines and receipts carry them too)."""
+def redact(record: Any, principal: Principal, fields: frozenset[str] = COST_FIELDS) -> Any:
+    """Cost and margin (`fields`) stay hidden from roles that may not read them, at any depth
+    of a record (a purchase order's lines and receipts carry them too)."""
     if principal.may(Permission.COST_READ):
         return record
-    return _blanked(record)
+    return _blanked(record, fields)
 
 
-def _blanked(record: Any) -> Any:
+def _blanked(record: Any, fields: frozenset[str]) -> Any:
     if isinstance(record, dict):
-        return {k: None if k in COST_FIELDS else _blanked(v) for k, v in record.items()}
+        return {k: None if k in fields else _blanked(v, fields) for k, v in record.items()}
     if isinstance(record, list):
-        return [_blanked(v) for v in record]
+        return [_blanked(v, fields) for v in record]
     return record

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import Db, page_limit, require
+from api.redaction import redact
 from api.schemas.allocation import (
     AllocationCreate,
     AllocationPublic,
@@ -49,12 +50,12 @@ def post_allocation(body: AllocationCreate, db: Db, who: Runner) -> Any:
         ring_fences=_fences(body),
         fairness_floor=body.fairness_floor,
     )
-    return _shown(run_allocation(db, who.actor, ask), who)
+    return redact(run_allocation(db, who.actor, ask), who, MARGIN_FIELDS)
 
 
 @router.get("/v1/allocation/channels/{run_id}", response_model=AllocationPublic)
 def get_one(run_id: RunId, db: Db, who: Reader) -> Any:
-    return _shown(get_allocation(db, run_id), who)
+    return redact(get_allocation(db, run_id), who, MARGIN_FIELDS)
 
 
 @router.get(
@@ -64,7 +65,7 @@ def get_one(run_id: RunId, db: Db, who: Reader) -> Any:
 )
 def get_lines(run_id: RunId, query: Annotated[LineParams, Query()], db: Db, who: Reader) -> Any:
     page = allocation_lines(db, run_id, query.sku, query.cursor, page_limit(db, query.limit))
-    return {"data": _shown(page.data, who), "next_cursor": page.next_cursor}
+    return {"data": redact(page.data, who, MARGIN_FIELDS), "next_cursor": page.next_cursor}
 
 
 @router.get(
@@ -93,17 +94,3 @@ def _fences(body: AllocationCreate) -> dict[str, dict[str, int]]:
             )
         by_sku[fence.sku] = fence.qty
     return fences
-
-
-def _shown(record: Any, who: Principal) -> Any:
-    if who.may(Permission.COST_READ):
-        return record
-    return _blanked(record)
-
-
-def _blanked(record: Any) -> Any:
-    if isinstance(record, dict):
-        return {k: None if k in MARGIN_FIELDS else _blanked(v) for k, v in record.items()}
-    if isinstance(record, list):
-        return [_blanked(v) for v in record]
-    return record

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import Db, page_limit, require
+from api.redaction import redact
 from api.routes.orders import order_command
 from api.schemas.anomalies import (
     FlagParams,
@@ -37,7 +38,7 @@ Scanner = Annotated[Principal, Depends(require(Permission.ANOMALIES_SCAN))]
 Scorer = Annotated[Principal, Depends(require(Permission.ANOMALIES_SCORE))]
 # Margin is cost by another name (RELIABILITY 13): its figure is hidden from roles without
 # cost:read, in the features and in the words of a reason.
-MARGIN_FEATURE = "margin_after_discount"
+MARGIN_FEATURES = frozenset({"margin_after_discount"})
 MARGIN_FIGURE = re.compile(r"\s*\(?-?\d+(?:\.\d+)?%\)?")
 
 
@@ -99,8 +100,8 @@ def _shown_flag(flag: dict[str, Any], who: Principal) -> dict[str, Any]:
 def _shown_verdict(verdict: dict[str, Any], who: Principal) -> dict[str, Any]:
     if who.may(Permission.COST_READ):
         return verdict
-    features = {**verdict["features"], MARGIN_FEATURE: None}
-    return {**verdict, "features": features, "reasons": _plain(verdict["reasons"])}
+    shown = redact(verdict, who, MARGIN_FEATURES)
+    return {**shown, "reasons": _plain(verdict["reasons"])}
 
 
 def _plain(reasons: list[str]) -> list[str]:

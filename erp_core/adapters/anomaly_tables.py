@@ -17,10 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_core.adapters.tables import Base, BigId
 from erp_core.clock import utcnow
 
-FLAG_KINDS = ("order", "return", "customer", "sku", "demand")
-FLAG_STATUSES = ("open", "confirmed", "dismissed")
-OUTCOMES = ("confirmed_fraud", "false_positive")
-
 
 class OrderAnomalyScore(Base):
     __tablename__ = "order_anomaly_scores"

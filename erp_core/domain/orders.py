@@ -109,10 +109,19 @@ class OrderAmounts:
         return self.goods - self.discount + self.tax + self.shipping
 
     @property
+    def net(self) -> Decimal:
+        """Revenue after discount, before tax and shipping."""
+        return sum((line.net for line in self.lines), Decimal(0))
+
+    @property
+    def cost(self) -> Decimal:
+        """Cost of the goods at their unit cost."""
+        return sum((line.unit_cost * line.qty for line in self.lines), Decimal(0))
+
+    @property
     def margin_rate(self) -> Decimal | None:
         """(net revenue - cost of goods) / net revenue; None when nothing is charged."""
-        net = sum((line.net for line in self.lines), Decimal(0))
+        net = self.net
         if net <= 0:
             return None
-        cost = sum((line.unit_cost * line.qty for line in self.lines), Decimal(0))
-        return (net - cost) / net
+        return (net - self.cost) / net

@@ -107,7 +107,7 @@ def intake(
 
     now = utcnow()
     scoring = [(index, cmd, amounts) for index, cmd, amounts, _ in checked]
-    scored = _scored(session, scoring, items, scorer, now) if policy.anomaly_check else {}
+    scored = _scored(session, scoring, scorer, now) if policy.anomaly_check else {}
     accepted = [
         _Accepted(
             index,
@@ -169,7 +169,6 @@ def _short_skus(cmd: OrderCommand, items: dict[str, Item], free: dict[int, int])
 def _scored(
     session: Session,
     checked: list[tuple[int, OrderCommand, OrderAmounts]],
-    items: dict[str, Item],
     scorer: OrderScorer | None,
     now: datetime,
 ) -> dict[int, tuple[ScoringOrder, AnomalyVerdict]]:
@@ -184,7 +183,7 @@ def _scored(
         )
     }
     views = [
-        _scoring_order(cmd, amounts, items, known, now + timedelta(microseconds=step))
+        _scoring_order(cmd, amounts, known, now + timedelta(microseconds=step))
         for step, (_, cmd, amounts) in enumerate(checked)
     ]
     verdicts = scorer.score(session, views)
@@ -200,13 +199,12 @@ def score_command(session: Session, cmd: OrderCommand, scorer: OrderScorer) -> A
     items = _items(session, {line.sku for line in cmd.lines})
     if (refusal := _refusal(cmd, cmd.channel, items)) is not None:
         raise refusal
-    return _scored(session, [(0, cmd, _amounts(cmd, items))], items, scorer, utcnow())[0][1]
+    return _scored(session, [(0, cmd, _amounts(cmd, items))], scorer, utcnow())[0][1]
 
 
 def _scoring_order(
     cmd: OrderCommand,
     amounts: OrderAmounts,
-    items: dict[str, Item],
     known: dict[str, tuple[int | None, str | None]],
     created_at: datetime,
 ) -> ScoringOrder:
@@ -222,9 +220,9 @@ def _scoring_order(
         address_key=address_key(cmd.ship_to),
         ship_region=cmd.ship_to.get("country"),
         created_at=created_at,
-        value=float(amounts.goods - amounts.discount),
+        value=float(amounts.net),
         discount=float(amounts.discount),
-        cost=float(sum(line.qty * items[line.sku].unit_cost for line in cmd.lines)),
+        cost=float(amounts.cost),
         lines=tuple((line.sku, line.qty) for line in cmd.lines),
     )
 

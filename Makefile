@@ -39,3 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/replenishment_sim.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/anomaly_scoring.py
+	$(BIN)/python bench/kpis.py

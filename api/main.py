@@ -14,6 +14,8 @@ from api.routes import (
     allocation,
     anomalies,
     counts,
+    dashboard,
+    finance,
     forecasts,
     fulfillment,
     governance,
@@ -21,6 +23,7 @@ from api.routes import (
     holds,
     imports,
     inventory,
+    kpis,
     master,
     order_import,
     orders,
@@ -29,13 +32,16 @@ from api.routes import (
     replenishment,
     returns,
     routing,
+    settlements,
     supplier_items,
+    tax,
     transfers,
 )
 from erp_core.settings import Settings, get_settings
 
 IMPORT_PREFIX = "/v1/imports/"
 ORDER_IMPORT_PATH = "/v1/orders/import"
+SETTLEMENT_IMPORT_PATH = settlements.SETTLEMENT_IMPORT_PATH
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -74,11 +80,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing,
         allocation,
         anomalies,
+        settlements,
+        kpis,
+        dashboard,
+        finance,
+        tax,
     ):
         app.include_router(module.router)
 
     def body_limit(path: str) -> int:
-        if path.startswith(IMPORT_PREFIX) or path == ORDER_IMPORT_PATH:
+        if path.startswith(IMPORT_PREFIX) or path in (ORDER_IMPORT_PATH, SETTLEMENT_IMPORT_PATH):
             return settings.max_import_bytes
         return settings.max_body_bytes
 

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         description="A refund totalling more than this waits for approval by someone with "
         "refunds:approve before its credit note is posted.",
     )
+    settlement_tolerance: Decimal = Field(
+        default=Decimal("0.01"),
+        ge=0,
+        description="How far a marketplace settlement row may be from what Keel expected (the "
+        "invoices, credit notes or fee of its order) and still match; beyond it opens an "
+        "exception for finance.",
+    )
     return_window_days: int = Field(
         default=30,
         ge=0,

@@ -8,7 +8,7 @@
    champion (unless a better one is registered), so live capture scores with it;
 5. live: the last `live_days` replayed through the ERP services day by day, orders scored at
    capture and anomaly holds worked by a supervisor who finds out the truth;
-6. settlements: marketplace payout files with a few planted mistakes;
+6. settlements: marketplace payout files with a few planted mistakes, imported and matched;
    then the returns and demand scans raise their anomaly flags (flagged demand days are left
    out of the forecaster's training);
 7. forecaster: backtest and choose a model per SKU, logged to MLflow and promoted to champion
@@ -31,6 +31,7 @@ from erp_core.adapters.tables import Item
 from erp_core.domain.routing import Router
 from erp_core.queries.integrity import violations
 from erp_core.services.injected_anomalies import PlantedOrder, record_injected
+from erp_core.services.settlements import import_settlement
 from pipelines.demand_anomalies import scan_demand
 from pipelines.demo_company import build_catalogue, load_company
 from pipelines.demo_demand import DemandConfig, generate_demand
@@ -125,6 +126,8 @@ def build_demo(
     record_injected(db, planted)
     progress.phase("settlements", 1)
     files = write_settlements(db, config.output / "settlements", rng)
+    for path in files:
+        import_settlement(db, ACTOR, path.read_text())
     progress.advance()
     progress.phase("anomaly scans", 2)
     scans = {"returns": scan_returns(db)}

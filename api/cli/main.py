@@ -12,11 +12,13 @@ from api.cli import (  # noqa: F401
     anomaly,
     check,
     demo,
+    finance,
     forecast,
     inventory,
     plan,
     release,
     route,
+    settle,
     simulate,
     supplier_items,
 )
@@ -48,6 +50,8 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(route.app, name="route")
 app.add_typer(allocate.app, name="allocate")
 app.add_typer(anomaly.app, name="anomaly")
+app.add_typer(settle.app, name="settle")
+app.add_typer(finance.app, name="finance")
 app.command("check")(check.check)
 app.command("demo")(demo.demo)
 

@@ -49,6 +49,7 @@ def post_shipment(order_id: OrderId, body: ShipmentCreate, db: Db, who: Shipper)
         carrier=body.carrier,
         tracking=body.tracking,
         lines=tuple(fulfillment.ShipLine(line.line_no, line.qty) for line in body.lines),
+        shipping_cost=body.shipping_cost,
     )
     return fulfillment.ship_order(db, who.actor, order_id, cmd)
 

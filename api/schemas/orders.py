@@ -40,7 +40,11 @@ class OrderLineCreate(Input):
     qty: Annotated[int, Field(ge=1, le=1_000_000)]
     unit_price: Money
     discount: Money = Decimal(0)
-    tax: Money = Decimal(0)
+    tax: Money | None = Field(
+        default=None,
+        description="the line's tax as the channel charged it; left out, the rate of the "
+        "ship-to jurisdiction applies (GET /v1/finance/tax-rates)",
+    )
 
 
 class OrderCreate(Input):
@@ -165,6 +169,11 @@ class ShipmentCreate(Input):
     carrier: Annotated[str, Field(min_length=1, max_length=64)]
     tracking: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     lines: Annotated[list[ShippedLine], Field(min_length=1, max_length=500)]
+    shipping_cost: Money | None = Field(
+        default=None,
+        description="the carrier's charge for the parcels (from the label); left out, the "
+        "lane's rates price the weight shipped",
+    )
 
 
 class ShipmentPublic(BaseModel):
@@ -173,6 +182,7 @@ class ShipmentPublic(BaseModel):
     carrier: str
     tracking: str | None
     shipped_at: datetime
+    shipping_cost: Decimal
     lines: list[dict[str, int]]
 
 

@@ -41,7 +41,11 @@ class ForecastRun(Base):
 
 class ForecastValue(Base):
     __tablename__ = "forecast_values"
-    __table_args__ = (Index("ix_forecast_values_item_run", "item_id", "run_id", "ds"),)
+    __table_args__ = (
+        Index("ix_forecast_values_item_run", "item_id", "run_id", "ds"),
+        # Covers forecast vs actual over a range of days without reading the rows.
+        Index("ix_forecast_values_run_day", "run_id", "ds", "item_id", "mean"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))

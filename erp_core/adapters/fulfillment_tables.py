@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.adapters.tables import Base, BigId, Money
@@ -20,8 +20,10 @@ class Shipment(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     carrier: Mapped[str] = mapped_column(String(64))
     tracking: Mapped[str | None] = mapped_column(String(100))
-    shipped_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shipped_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100))
+    # What the carrier charges for the parcels, posted to shipping expense.
+    shipping_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
 
 
 class ShipmentLine(Base):
@@ -56,11 +58,42 @@ class JournalEntry(Base):
     """Append-only: corrections are reversing entries, never edits."""
 
     __tablename__ = "journal_entries"
+    __table_args__ = (Index("uq_journal_entries_reverses_id", "reverses_id", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     posted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     memo: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str] = mapped_column(String(200), index=True)
     actor: Mapped[str] = mapped_column(String(100))
+    # The entry this one reverses (the unique index: an entry is reversed at most once).
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+
+
+class AccountingPeriod(Base):
+    """A closed month: no entry is posted into it again. Open months have no row."""
+
+    __tablename__ = "accounting_periods"
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[str] = mapped_column(String(100))
+    # The trial balance at close, account -> balance (debit positive), for the record.
+    balances: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TaxRate(Base):
+    """The sales tax rate of a jurisdiction (a country, "DE", or a region of one, "US-CA")
+    from a day on; the latest rate on or before an order's day applies."""
+
+    __tablename__ = "tax_rates"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction", "valid_from"),
+        CheckConstraint("rate >= 0 AND rate < 1", name="rate_a_fraction"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(64))
+    rate: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    valid_from: Mapped[date]
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class JournalLine(Base):

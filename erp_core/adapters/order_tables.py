@@ -58,6 +58,8 @@ class Order(Base):
     )
     shipping_method: Mapped[str] = mapped_column(String(32))
     ship_to: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Where the order's tax is owed: the ship-to region whose rate applied, for the report.
+    tax_jurisdiction: Mapped[str | None] = mapped_column(String(64), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     requested_delivery_date: Mapped[date | None]
     goods: Mapped[Decimal] = mapped_column(Money)

@@ -63,6 +63,12 @@ class Permission(StrEnum):
     ANOMALIES_RESOLVE = "anomalies:resolve"
     ANOMALIES_SCORE = "anomalies:score"
     ANOMALIES_SCAN = "anomalies:scan"
+    FINANCE_READ = "finance:read"
+    FINANCE_POST = "finance:post"
+    PERIODS_CLOSE = "periods:close"
+    SETTLEMENTS_IMPORT = "settlements:import"
+    SETTLEMENTS_RESOLVE = "settlements:resolve"
+    KPIS_READ = "kpis:read"
 
 
 P = Permission
@@ -74,6 +80,8 @@ _FLOOR = {P.PURCHASING_READ, P.PURCHASING_RECEIVE, P.TRANSFERS_WRITE, P.COUNTS_W
 _RETURNS_FLOOR = {P.RETURNS_READ, P.RETURNS_PROCESS}
 # Who works flags; which kinds a role may resolve is narrowed in domain/anomalies.py.
 _ANOMALY_DESK = {P.ANOMALIES_READ, P.ANOMALIES_RESOLVE, P.ANOMALIES_SCAN}
+_BOOKS = {P.FINANCE_READ, P.FINANCE_POST, P.PERIODS_CLOSE}
+_SETTLEMENTS = {P.SETTLEMENTS_IMPORT, P.SETTLEMENTS_RESOLVE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -85,6 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.PLANS_READ, P.PLANS_RUN, P.PLANS_APPROVE}
         | {P.ALLOCATION_READ, P.ALLOCATION_RUN}
         | _ANOMALY_DESK
+        | {P.KPIS_READ}
     ),
     Role.OPERATIONS: frozenset(
         _EVERYONE
@@ -96,7 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.ADJUSTMENTS_APPROVE, P.RETURNS_AUTHORIZE, P.FORECASTS_READ}
         | {P.ROUTING_QUERY, P.ROUTING_CONFIGURE, P.ALLOCATION_READ}
         | _ANOMALY_DESK
-        | {P.ANOMALIES_SCORE}
+        | {P.ANOMALIES_SCORE, P.KPIS_READ}
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE
@@ -110,6 +119,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.PURCHASING_READ, P.PURCHASING_APPROVE, P.ADJUSTMENTS_APPROVE}
         | {P.RETURNS_READ, P.REFUNDS_APPROVE, P.PLANS_READ, P.ALLOCATION_READ}
         | {P.ANOMALIES_READ, P.ANOMALIES_RESOLVE}
+        | _BOOKS
+        | _SETTLEMENTS
+        | {P.KPIS_READ}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         _EVERYONE

@@ -71,6 +71,22 @@ class Assignment:
     qty: int
 
 
+def parcels_cents(bands: tuple[Band, ...], weight_g: int) -> int:
+    """What a shipment of this weight costs on a lane: in as few packages as its heaviest band
+    allows, each at the first (lightest) band that carries it. Bands come lightest first."""
+    heaviest = bands[-1].max_weight_g
+    if heaviest is None or weight_g <= heaviest:
+        packages = [weight_g]
+    else:
+        full, rest = divmod(weight_g, heaviest)
+        packages = [heaviest] * full + ([rest] if rest else [])
+    total = 0
+    for weight in packages:
+        band = next(b for b in bands if b.max_weight_g is None or weight <= b.max_weight_g)
+        total += band.price_cents + round(band.per_kg_cents * weight / 1000)
+    return total
+
+
 class Router(Protocol):
     def route(self, facts: RoutingFacts) -> list[Assignment]:
         """Assignments never exceed a line's qty, a location's free stock, nor a ring-fence

@@ -18,6 +18,7 @@ from erp_core.adapters import (  # noqa: F401  (register their tables)
     replenishment_tables,
     returns_tables,
     routing_tables,
+    settlement_tables,
     transfer_tables,
 )
 from erp_core.adapters.tables import Base, UtcDateTime

@@ -29,6 +29,7 @@ EXAMPLES = 5
 # Money is stored to 4 places; SQLite sums it as floating point, so "equal" means closer than
 # half the smallest stored unit.
 CENT_FRACTION = 0.00005
+HALF_CENT = 0.005
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,26 @@ def _trial_balance_off() -> Breaches:
     return select(totals).where(func.abs(totals.c.debit - totals.c.credit) > CENT_FRACTION)
 
 
+def _inventory_unlike_stock_value() -> Breaches:
+    on_hand = (
+        select(
+            func.coalesce(
+                func.sum(StockBalance.qty * func.coalesce(Item.average_cost, Item.unit_cost)), 0
+            )
+        )
+        .join(Item, Item.id == StockBalance.item_id)
+        .scalar_subquery()
+    )
+    books = (
+        select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
+        .where(JournalLine.account == "inventory")
+        .scalar_subquery()
+    )
+    both = select(on_hand.label("stock_value"), books.label("inventory_account")).subquery()
+    # Totals of many lines: SQLite sums them as floating point, so agreement to half a cent.
+    return select(both).where(func.abs(both.c.stock_value - both.c.inventory_account) > HALF_CENT)
+
+
 def _lines_shipped_beyond_ordered() -> Breaches:
     shipped = (
         select(ShipmentLine.order_line_id, func.sum(ShipmentLine.qty).label("shipped"))
@@ -182,6 +203,11 @@ CHECKS = (
         "journal_entries", "every journal entry balances (debits = credits)", _unbalanced_entries
     ),
     Check("trial_balance", "the trial balance sums to zero", _trial_balance_off),
+    Check(
+        "inventory_value",
+        "inventory in the journal equals on-hand units x each item's moving-average cost",
+        _inventory_unlike_stock_value,
+    ),
     Check(
         "shipments",
         "no order line ships more than it ordered, less cancellations",

@@ -190,6 +190,7 @@ def _shipments(session: Session, order_id: int) -> list[dict[str, Any]]:
                 Shipment.carrier,
                 Shipment.tracking,
                 Shipment.shipped_at,
+                Shipment.shipping_cost,
             )
             .join(Location, Location.id == Shipment.location_id)
             .where(Shipment.order_id == order_id)

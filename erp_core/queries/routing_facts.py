@@ -27,7 +27,14 @@ from erp_core.adapters.tables import BALANCES, Channel, Item, Location
 from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput, NotFound
 from erp_core.domain.orders import AllocationStatus
-from erp_core.domain.routing import Band, LineFacts, NodeFacts, RoutingFacts, distance_km
+from erp_core.domain.routing import (
+    Band,
+    LineFacts,
+    NodeFacts,
+    RoutingFacts,
+    distance_km,
+    parcels_cents,
+)
 from erp_core.domain.stock import StockStatus
 from erp_core.queries.channel_availability import ring_fenced_for_others
 from erp_core.queries.orders import OPEN_QTY
@@ -270,6 +277,23 @@ def _left(capacity: int | None, used: int) -> int | None:
 
 def cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def parcel_price(
+    session: Session,
+    settings: Settings,
+    ship_to: Mapping[str, Any],
+    location_id: int,
+    weight_g: int,
+) -> Decimal:
+    """What shipping this weight from the location to the address costs on the lane the
+    router priced it on: the rate table, else the distance or flat default."""
+    zone = resolve_zone(session, ship_to)
+    place = session.get_one(Location, location_id)
+    lane = _lanes(session, zone).get(location_id) or _default_lane(
+        place, zone, pricing(session, settings)
+    )
+    return Decimal(parcels_cents(lane[1], weight_g)) / 100
 
 
 def order_facts(session: Session, settings: Settings, order_id: int) -> RoutingFacts:

@@ -15,7 +15,7 @@ from erp_core.domain.errors import NotFound
 from erp_core.domain.stock import Move, check_qty
 from erp_core.services import audit
 from erp_core.services.adjustment_requests import request_dict
-from erp_core.services.inventory import record_move
+from erp_core.services.inventory import record_valued_move
 from erp_core.services.lookup import place_by_ids
 
 
@@ -31,7 +31,7 @@ def approve_adjustment(
         delta, status = request["delta"], request["status"]
         check_qty(abs(delta), db.settings.max_move_qty)
         move = Move(None, status, delta) if delta > 0 else Move(status, None, -delta)
-        posted = record_move(
+        posted = record_valued_move(
             conn,
             "inventory.adjust",
             place,
@@ -39,6 +39,7 @@ def approve_adjustment(
             request["reason"],
             f"adjustment_request:{request_id}",
             actor,
+            counter="inventory_adjustments",
         )
         decided = _decide(conn, actor, request, RequestState.APPROVED, comment, posted["id"])
         return request_dict(decided, place)

@@ -14,6 +14,7 @@ from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, Location, StockBalance
 from erp_core.adapters.transfer_tables import CountLine, CountSheet
+from erp_core.adapters.valuation import lock_cost
 from erp_core.clock import utcnow
 from erp_core.domain.counts import (
     COUNT_VARIANCE,
@@ -28,7 +29,7 @@ from erp_core.domain.transfers import check_each_sku_once
 from erp_core.queries.counts import sheet_detail
 from erp_core.services import audit
 from erp_core.services.adjustment_requests import hold_for_approval, needs_approval
-from erp_core.services.inventory import record_move
+from erp_core.services.inventory import record_valued_move
 from erp_core.services.lookup import active_by_code, by_code, locked, place_by_ids
 
 A = StockStatus.AVAILABLE
@@ -143,6 +144,7 @@ def post_sheet(db: Database, actor: str, sheet_id: int) -> dict[str, Any]:
             line.variance = line.counted_qty - line.expected_qty
             line.within_tolerance = tolerance.within(line.expected_qty, line.counted_qty)
             place = place_by_ids(conn, line.item_id, sheet.location_id)
+            lock_cost(conn, line.item_id)
             current = ledger.lock_balances(conn, place, [A])[A]
             delta = line.counted_qty - current
             if delta == 0:
@@ -152,7 +154,16 @@ def post_sheet(db: Database, actor: str, sheet_id: int) -> dict[str, Any]:
                 hold_for_approval(conn, actor, place, A, delta, COUNT_VARIANCE, reference, line.id)
                 continue
             move = Move(None, A, delta) if delta > 0 else Move(A, None, -delta)
-            record_move(conn, "count.post", place, move, COUNT_VARIANCE, reference, actor)
+            record_valued_move(
+                conn,
+                "count.post",
+                place,
+                move,
+                COUNT_VARIANCE,
+                reference,
+                actor,
+                counter="inventory_adjustments",
+            )
         sheet.status, sheet.posted_by, sheet.posted_at = SheetStatus.POSTED, actor, utcnow()
         session.flush()
         audit.record_for(

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.order_tables import OrderLine
 from erp_core.adapters.returns_tables import ReturnDisposition, ReturnLine
-from erp_core.adapters.tables import Item, Supplier
+from erp_core.adapters.tables import Supplier
+from erp_core.adapters.valuation import lock_cost
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
 from erp_core.domain.journal import Posting
 from erp_core.domain.refunds import return_to_vendor_postings, write_off_postings
@@ -30,7 +31,6 @@ from erp_core.domain.returns import (
     check_supplier,
 )
 from erp_core.domain.stock import Move, StockStatus, check_qty
-from erp_core.domain.valuation import current_cost
 from erp_core.queries.returns import return_detail
 from erp_core.services import audit
 from erp_core.services.inventory import record_move
@@ -105,6 +105,7 @@ def _route(
     target = DISPOSITION_MOVES[asked.disposition]
     supplier = active_by_code(session, Supplier, asked.supplier) if asked.supplier else None
     reference = f"rma:{rma_id}" + (f"/supplier:{supplier.code}" if supplier else "")
+    cost = lock_cost(conn, item_id) * asked.qty if target.to_status is None else None
     moved = record_move(
         conn,
         "return.dispose",
@@ -114,9 +115,7 @@ def _route(
         reference,
         actor,
     )
-    if target.to_status is None:
-        item = session.get_one(Item, item_id)
-        cost = current_cost(item.unit_cost, item.average_cost) * asked.qty
+    if cost is not None:
         postings: list[Posting] = (
             return_to_vendor_postings(supplier.code, cost) if supplier else write_off_postings(cost)
         )

@@ -4,6 +4,7 @@ the ledger, and is invoiced in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -11,19 +12,23 @@ from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
 from erp_core.adapters.fulfillment_tables import Shipment, ShipmentLine
-from erp_core.adapters.order_tables import OrderAllocation, OrderLine
+from erp_core.adapters.order_tables import Order, OrderAllocation, OrderLine
 from erp_core.adapters.tables import RESERVATIONS, Item, Location
+from erp_core.adapters.valuation import lock_cost
 from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, InsufficientStock, InvalidInput
+from erp_core.domain.journal import shipping_postings
 from erp_core.domain.orders import AllocationStatus, OrderStatus
 from erp_core.domain.stock import Move, StockStatus
-from erp_core.domain.valuation import current_cost
 from erp_core.queries.orders import order_detail
+from erp_core.queries.routing_facts import parcel_price
 from erp_core.services import audit, outbox
 from erp_core.services.inventory import record_move
 from erp_core.services.invoicing import invoice_shipment
+from erp_core.services.journal import post_entry
 from erp_core.services.lookup import by_code, place_by_ids
 from erp_core.services.order_lifecycle import change_status, locked_order
+from erp_core.settings import Settings
 
 SHIPPABLE = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.PICKED)
 
@@ -40,6 +45,8 @@ class ShipCommand:
     carrier: str
     lines: tuple[ShipLine, ...]
     tracking: str | None = None
+    # The carrier's charge from the label; None: priced on the lane's rates, as routing does.
+    shipping_cost: Decimal | None = None
 
 
 def pick_order(db: Database, actor: str, order_id: int) -> dict[str, Any]:
@@ -82,25 +89,29 @@ def ship_order(db: Database, actor: str, order_id: int, cmd: ShipCommand) -> dic
         )
         session.add(shipment)
         session.flush()
+        unknown = [s.line_no for s in cmd.lines if s.line_no not in lines]
+        if unknown:
+            raise InvalidInput(f"order {order_id} has no line {unknown[0]}", line_no=unknown[0])
+        conn = session.connection()
+        # Units leave the shelf at what the shelf cost, not at what the order expected when it
+        # was captured; the costs are locked in item order before any stock row.
+        costs = {
+            item_id: lock_cost(conn, item_id)
+            for item_id in sorted({lines[s.line_no].item_id for s in cmd.lines})
+        }
         for ship in cmd.lines:
-            if ship.line_no not in lines:
-                raise InvalidInput(
-                    f"order {order_id} has no line {ship.line_no}", line_no=ship.line_no
-                )
             line = lines[ship.line_no]
             _consume(session, actor, line, location, ship.qty, shipment.id)
-            item = session.get_one(Item, line.item_id)
             session.add(
                 ShipmentLine(
                     shipment_id=shipment.id,
                     order_line_id=line.id,
                     qty=ship.qty,
-                    # Units leave the shelf at what the shelf cost, not at what the order
-                    # expected when it was captured.
-                    unit_cost=current_cost(item.unit_cost, item.average_cost),
+                    unit_cost=costs[line.item_id],
                 )
             )
         session.flush()
+        _post_shipping(session, db.settings, actor, order, shipment, cmd)
         invoice = invoice_shipment(session, actor, order, shipment)
         outbox.emit(
             session,
@@ -130,6 +141,37 @@ def ship_order(db: Database, actor: str, order_id: int, cmd: ShipCommand) -> dic
         return order_detail(session, order.id)
 
     return db.transact(work)
+
+
+def _post_shipping(
+    session: Session,
+    settings: Settings,
+    actor: str,
+    order: Order,
+    shipment: Shipment,
+    cmd: ShipCommand,
+) -> None:
+    """The carrier's charge for the parcels to shipping expense: as the label says, or priced
+    on the lane's rates for the weight shipped."""
+    cost = cmd.shipping_cost
+    if cost is None:
+        weight = session.scalar(
+            select(func.coalesce(func.sum(ShipmentLine.qty * Item.weight_kg), 0))
+            .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
+            .join(Item, Item.id == OrderLine.item_id)
+            .where(ShipmentLine.shipment_id == shipment.id)
+        )
+        grams = round(Decimal(weight or 0) * 1000)
+        cost = parcel_price(session, settings, order.ship_to, shipment.location_id, grams)
+    shipment.shipping_cost = cost
+    if cost:
+        post_entry(
+            session,
+            f"shipping, order {order.external_id}",
+            f"order:{order.id}/shipment:{shipment.id}",
+            actor,
+            shipping_postings(cost),
+        )
 
 
 def shipped_quantities(session: Session, order_id: int) -> dict[int, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.domain.errors import DomainError, ImportRejected
 from erp_core.domain.stock import Move, StockStatus
-from erp_core.services.inventory import record_move
+from erp_core.services.inventory import record_valued_move
 from erp_core.services.lookup import stock_place
 from erp_core.services.master_data import ITEMS, add_record, change_record, find_record
 
@@ -81,7 +81,7 @@ def import_stock(
             status = StockStatus(values["status"])
             try:
                 place = stock_place(conn, values["sku"], values["location"], active=True)
-                record_move(
+                record_valued_move(
                     conn,
                     "inventory.import",
                     place,
@@ -89,6 +89,7 @@ def import_stock(
                     "opening_balance",
                     values.get("reference"),
                     actor,
+                    counter="opening_balance",
                 )
             except DomainError as error:
                 report.rejected.append(RowProblem(line, error.message))

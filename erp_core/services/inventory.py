@@ -11,11 +11,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from erp_core.adapters import ledger
 from erp_core.adapters.database import Database
+from erp_core.adapters.journal import post_journal
 from erp_core.adapters.ledger import PostedMove, StockPlace
 from erp_core.adapters.tables import RESERVATIONS
-from erp_core.adapters.valuation import value_receipt
+from erp_core.adapters.valuation import lock_cost, value_at_cost, value_receipt
 from erp_core.clock import utcnow
 from erp_core.domain.errors import IllegalTransition, InvalidInput, NotFound
+from erp_core.domain.journal import stock_value_postings
 from erp_core.domain.stock import (
     Move,
     StockStatus,
@@ -85,9 +87,12 @@ def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
 
     def work(conn: Connection) -> dict[str, Any]:
         place = stock_place(conn, cmd.sku, cmd.location, active=cmd.from_status is None)
-        if cmd.unit_cost is not None:
-            value_receipt(conn, place.item_id, move.qty, cmd.unit_cost)
-        return record_move(
+        if cmd.from_status is not None:
+            return record_move(
+                conn, "inventory.move", place, move, cmd.reason, cmd.reference, actor
+            )
+        # Goods in from outside purchasing are owed to whoever sent them, like a PO receipt.
+        return record_valued_move(
             conn,
             "inventory.move",
             place,
@@ -95,6 +100,7 @@ def move_stock(db: Database, actor: str, cmd: MoveCommand) -> dict[str, Any]:
             cmd.reason,
             cmd.reference,
             actor,
+            counter="grni",
             unit_cost=cmd.unit_cost,
         )
 
@@ -109,6 +115,7 @@ def adjust_stock(
 
     def work(conn: Connection) -> dict[str, Any] | PendingAdjustment:
         place = stock_place(conn, cmd.sku, cmd.location, active=False)
+        lock_cost(conn, place.item_id)
         current = ledger.lock_balances(conn, place, [cmd.status])[cmd.status]
         move = adjustment_move(
             cmd.status, current, cmd.counted_qty, cmd.delta, db.settings.max_move_qty
@@ -118,7 +125,16 @@ def adjust_stock(
             return PendingAdjustment(
                 hold_for_approval(conn, actor, place, cmd.status, delta, cmd.reason, cmd.reference)
             )
-        return record_move(conn, "inventory.adjust", place, move, cmd.reason, cmd.reference, actor)
+        return record_valued_move(
+            conn,
+            "inventory.adjust",
+            place,
+            move,
+            cmd.reason,
+            cmd.reference,
+            actor,
+            counter="inventory_adjustments",
+        )
 
     return db.transact_core(work)
 
@@ -269,6 +285,40 @@ def record_move(
         after={"balances": posted.after, "move_id": posted.id, "reason": reason},
     )
     return result
+
+
+def record_valued_move(
+    conn: Connection,
+    action: str,
+    place: StockPlace,
+    move: Move,
+    reason: str,
+    reference: str | None,
+    actor: str,
+    *,
+    counter: str,
+    unit_cost: Decimal | None = None,
+) -> dict[str, Any]:
+    """Units into or out of the company's stock, with the journal entry that keeps inventory
+    at on-hand x cost: against `counter`, at `unit_cost` for a receipt that names one (it
+    moves the average), else at the item's current cost."""
+    qty = move.qty if move.from_status is None else -move.qty
+    valuation = (
+        value_at_cost(conn, place.item_id, qty)
+        if unit_cost is None
+        else value_receipt(conn, place.item_id, qty, unit_cost)
+    )
+    moved = record_move(conn, action, place, move, reason, reference, actor, unit_cost=unit_cost)
+    postings = stock_value_postings(valuation.value, counter, valuation.at_cost)
+    if postings:
+        post_journal(
+            conn,
+            f"{reason}: {qty:+d} {place.sku} at {place.location}",
+            f"move:{moved['id']}",
+            actor,
+            postings,
+        )
+    return moved
 
 
 def posted_dict(posted: PostedMove, place: StockPlace) -> dict[str, Any]:

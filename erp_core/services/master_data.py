@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
@@ -89,6 +89,8 @@ def change_record(
 ) -> dict[str, Any]:
     before = audit.snapshot(record)
     _check_vendor(session, changes)
+    if isinstance(record, Item) and "unit_cost" in changes:
+        _pin_average(session, record)
     for field, value in changes.items():
         setattr(record, field, value)
     if isinstance(record, Item) and "allow_negative_stock" in changes:
@@ -120,6 +122,18 @@ def _check_vendor(session: Session, values: dict[str, Any]) -> None:
     """A drop-ship item names an existing location: a clear 404 rather than a key error."""
     if values.get("dropship_location") is not None:
         by_code(session, Location, values["dropship_location"])
+
+
+def _pin_average(session: Session, item: Item) -> None:
+    """Stock on hand keeps the cost it was valued at when the standard cost changes: the
+    books hold it at that cost, and the next receipt blends from there."""
+    if item.average_cost is not None:
+        return
+    on_hand = session.scalar(
+        select(func.coalesce(func.sum(StockBalance.qty), 0)).where(StockBalance.item_id == item.id)
+    )
+    if on_hand:
+        item.average_cost = item.unit_cost
 
 
 def _sync_negative_stock_flag(session: Session, item: Item) -> None:

@@ -15,7 +15,8 @@ class LineCommand:
     qty: int
     unit_price: Decimal
     discount: Decimal = Decimal(0)
-    tax: Decimal = Decimal(0)
+    # None: the channel left tax to Keel, which applies the ship-to jurisdiction's rate.
+    tax: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from erp_core.adapters.fulfillment_tables import OutboxEvent
+from erp_core.adapters.fulfillment_tables import OutboxEvent, TaxRate
 from erp_core.adapters.order_tables import Hold, Order, OrderLine, OrderStatusChange
 from erp_core.adapters.tables import AUDIT, Channel, Customer, Item, Location, StockBalance
 from erp_core.clock import utcnow
@@ -40,6 +41,7 @@ from erp_core.domain.order_rules import (
 )
 from erp_core.domain.orders import LineAmounts, OrderAmounts, OrderStatus
 from erp_core.domain.stock import StockStatus
+from erp_core.domain.tax import jurisdiction_of, line_tax, rate_for, rates_on
 from erp_core.services import master_data as md
 from erp_core.services.anomaly_scoring import OrderScorer, ScoringOrder, address_key, keep_scores
 from erp_core.services.audit import json_safe
@@ -65,6 +67,7 @@ class _Accepted:
     amounts: OrderAmounts
     findings: list[Finding]
     scored: tuple[ScoringOrder, AnomalyVerdict] | None = None
+    tax_jurisdiction: str | None = None
 
 
 def intake(
@@ -79,6 +82,7 @@ def intake(
     policy = policy_for(session, channel.id)
     captured = _captured(session, channel.id, {cmd.external_id for cmd in cmds})
     items = _items(session, {line.sku for cmd in cmds for line in cmd.lines})
+    rates = _tax_rates(session, utcnow().date())
     # Capture never moves stock, so free stock read once holds for the whole batch.
     free = _free_stock(session, items.values()) if policy.hold_without_stock else None
 
@@ -94,7 +98,7 @@ def intake(
             results[index] = refusal
         else:
             first_seen[cmd.external_id] = index
-            amounts = _amounts(cmd, items)
+            amounts = _amounts(cmd, items, rates)
             facts = OrderFacts(
                 ship_to=cmd.ship_to,
                 payment=cmd.payment_status,
@@ -115,6 +119,7 @@ def intake(
             amounts,
             _findings(facts, scored.get(index), policy),
             scored.get(index),
+            jurisdiction_of(cmd.ship_to, rates),
         )
         for index, cmd, amounts, facts in checked
     ]
@@ -145,12 +150,26 @@ def _refusal(cmd: OrderCommand, channel_code: str, items: dict[str, Item]) -> Do
     return None
 
 
-def _amounts(cmd: OrderCommand, items: dict[str, Item]) -> OrderAmounts:
+def _amounts(cmd: OrderCommand, items: dict[str, Item], rates: dict[str, Decimal]) -> OrderAmounts:
+    rate = rate_for(cmd.ship_to, rates)
     lines = tuple(
-        LineAmounts(line.qty, line.unit_price, line.discount, line.tax, items[line.sku].unit_cost)
+        LineAmounts(
+            line.qty,
+            line.unit_price,
+            line.discount,
+            line_tax(rate, line.qty, line.unit_price, line.discount)
+            if line.tax is None
+            else line.tax,
+            items[line.sku].unit_cost,
+        )
         for line in cmd.lines
     )
     return OrderAmounts(lines, cmd.shipping)
+
+
+def _tax_rates(session: Session, day: date) -> dict[str, Decimal]:
+    rows = session.execute(select(TaxRate.jurisdiction, TaxRate.rate, TaxRate.valid_from))
+    return rates_on(((j, r, v) for j, r, v in rows), day)
 
 
 def _restricted(cmd: OrderCommand, items: dict[str, Item]) -> dict[str, list[str]]:
@@ -199,7 +218,8 @@ def score_command(session: Session, cmd: OrderCommand, scorer: OrderScorer) -> A
     items = _items(session, {line.sku for line in cmd.lines})
     if (refusal := _refusal(cmd, cmd.channel, items)) is not None:
         raise refusal
-    return _scored(session, [(0, cmd, _amounts(cmd, items))], scorer, utcnow())[0][1]
+    amounts = _amounts(cmd, items, _tax_rates(session, utcnow().date()))
+    return _scored(session, [(0, cmd, amounts)], scorer, utcnow())[0][1]
 
 
 def _scoring_order(
@@ -366,6 +386,7 @@ def _order_row(
         "payment_status": cmd.payment_status,
         "shipping_method": cmd.shipping_method,
         "ship_to": cmd.ship_to,
+        "tax_jurisdiction": a.tax_jurisdiction,
         "currency": cmd.currency,
         "requested_delivery_date": cmd.requested_delivery_date,
         "goods": a.amounts.goods,
@@ -387,10 +408,10 @@ def _line_rows(a: _Accepted, order_id: int, items: dict[str, Item]) -> list[dict
             "qty": line.qty,
             "unit_price": line.unit_price,
             "discount": line.discount,
-            "tax": line.tax,
+            "tax": amounts.tax,
             "unit_cost": items[line.sku].unit_cost,
         }
-        for n, line in enumerate(a.cmd.lines, start=1)
+        for n, (line, amounts) in enumerate(zip(a.cmd.lines, a.amounts.lines, strict=True), 1)
     ]
 
 

@@ -27,6 +27,7 @@ from erp_core.adapters.tables import Item, Supplier
 from erp_core.adapters.valuation import value_receipt
 from erp_core.clock import utcnow
 from erp_core.domain.errors import InvalidInput
+from erp_core.domain.journal import rounding_postings
 from erp_core.domain.purchasing import (
     RECEIVABLE,
     AllocationBasis,
@@ -91,8 +92,11 @@ def receive_purchase_order(
         receipt = _post_receipt(session, actor, po.id, cmd, lines)
         supplier = session.get_one(Supplier, po.supplier_id)
         grace = db.settings.receipt_on_time_grace_days
-        for checked in lines:
-            _receive_line(session, actor, po, receipt, supplier, checked, grace)
+        value = sum(
+            (_receive_line(session, actor, po, receipt, supplier, c, grace) for c in lines),
+            Decimal(0),
+        )
+        _post_rounding(session, actor, po.id, value - _landed_total(cmd, lines))
         session.flush()
         _advance(session, po, actor)
         after = purchase_order_lines(session, po.id)
@@ -155,13 +159,12 @@ def _post_receipt(
     lines: list[Checked],
 ) -> Receipt:
     """The receipt row and its journal entry at landed cost: goods, freight and duty."""
-    goods = sum((r.qty * line.unit_cost for r, line, *_ in lines), Decimal(0))
     entry_id = post_entry(
         session,
         f"goods received against purchase order {po_id}",
         f"purchase_order:{po_id}",
         actor,
-        receipt_postings(goods + cmd.freight + cmd.duty),
+        receipt_postings(_landed_total(cmd, lines)),
     )
     receipt = Receipt(
         purchase_order_id=po_id,
@@ -178,6 +181,26 @@ def _post_receipt(
     return receipt
 
 
+def _landed_total(cmd: ReceiptCommand, lines: list[Checked]) -> Decimal:
+    goods = sum((r.qty * line.unit_cost for r, line, *_ in lines), Decimal(0))
+    return goods + cmd.freight + cmd.duty
+
+
+def _post_rounding(session: Session, actor: str, po_id: int, difference: Decimal) -> None:
+    """Landed unit costs and the blended average are kept to 4 places: what the stock's
+    value moved by differs from the landed total by that rounding, booked so inventory stays
+    on-hand x average."""
+    postings = rounding_postings(difference)
+    if postings:
+        post_entry(
+            session,
+            f"cost rounding on receipt against purchase order {po_id}",
+            f"purchase_order:{po_id}",
+            actor,
+            postings,
+        )
+
+
 def _receive_line(
     session: Session,
     actor: str,
@@ -186,13 +209,16 @@ def _receive_line(
     supplier: Supplier,
     checked: Checked,
     grace_days: int,
-) -> None:
-    """One line in: the move at landed cost, its receipt line, the order line's progress."""
+) -> Decimal:
+    """One line in: the move at landed cost, its receipt line, the order line's progress;
+    answers how much the stock's value grew."""
     received, line, item, freight, duty = checked
     landed = landed_unit_cost(received.qty * line.unit_cost, freight, duty, received.qty)
     inspect = item.requires_inspection or supplier.requires_inspection
     status = StockStatus.QUARANTINE if inspect else StockStatus.AVAILABLE
-    move_id = _move_in(session, actor, receipt, po.location_id, item, received.qty, status, landed)
+    move_id, value = _move_in(
+        session, actor, receipt, po.location_id, item, received.qty, status, landed
+    )
     now = receipt.received_at
     assert po.sent_at is not None  # only sent orders receive
     session.add(
@@ -214,6 +240,7 @@ def _receive_line(
     line.qty_received += received.qty
     if received.close or line.qty_received >= line.qty_ordered:
         line.closed, line.closed_at = True, now
+    return value
 
 
 def _move_in(
@@ -225,10 +252,10 @@ def _move_in(
     qty: int,
     status: StockStatus,
     landed: Decimal,
-) -> int:
+) -> tuple[int, Decimal]:
     conn = session.connection()
     # Valued before it is posted: the receipt's own units are not yet on hand to blend with.
-    value_receipt(conn, item.id, qty, landed)
+    valuation = value_receipt(conn, item.id, qty, landed)
     place = place_by_ids(conn, item.id, location_id)
     moved = record_move(
         conn,
@@ -240,7 +267,7 @@ def _move_in(
         actor,
         unit_cost=landed,
     )
-    return int(moved["id"])
+    return int(moved["id"]), valuation.value
 
 
 def _advance(session: Session, po: PurchaseOrder, actor: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from erp_core.adapters.database import Database
 from erp_core.adapters.valuation import value_receipt
 from erp_core.domain.errors import InvalidInput
+from erp_core.domain.journal import rounding_postings
 from erp_core.domain.refunds import returned_stock_postings
 from erp_core.domain.returns import Condition, ReturnStatus, check_receipt, check_return_transition
 from erp_core.domain.stock import Move, StockStatus
@@ -56,11 +57,11 @@ def receive_return(
                 raise InvalidInput(f"return {rma.id} has no line {asked.line_no}")
             check_receipt(asked.line_no, asked.qty, by_no[asked.line_no][0].qty_authorized)
         conn = session.connection()
-        cost = Decimal(0)
+        cost = value = Decimal(0)
         # Item order, the order every stock action locks balance rows in.
         for asked in sorted(lines, key=lambda a: by_no[a.line_no][1]):
             line, item_id = by_no[asked.line_no]
-            value_receipt(conn, item_id, asked.qty, line.unit_cost)
+            value += value_receipt(conn, item_id, asked.qty, line.unit_cost).value
             record_move(
                 conn,
                 "return.receive",
@@ -78,7 +79,7 @@ def receive_return(
             f"returned stock, rma {rma.id}",
             f"rma:{rma.id}",
             actor,
-            returned_stock_postings(cost),
+            returned_stock_postings(cost) + rounding_postings(value - cost),
         )
         stamp(rma, ReturnStatus.RECEIVED)
         rma.received_at = rma.status_changed_at

@@ -20,11 +20,14 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.database import Database
+from erp_core.adapters.journal import post_journal
 from erp_core.adapters.ledger import ADD_TO_BALANCE
 from erp_core.adapters.tables import Item, Location, StockBalance, StockMove
 from erp_core.clock import utcnow
 from erp_core.domain.errors import NotFound
+from erp_core.domain.journal import stock_value_postings
 from erp_core.domain.stock import StockStatus
+from erp_core.domain.valuation import current_cost
 
 CHUNK = 10_000
 
@@ -64,6 +67,7 @@ def load_stock_history(
                 progress(len(rows))
         negative_ok = set(conn.scalars(select(Item.id).where(Item.allow_negative_stock)))
         _add_to_balances(conn, net, negative_ok)
+        _bring_onto_books(conn, actor, net)
         return len(flows)
 
     return db.transact(work)
@@ -91,6 +95,25 @@ def _move(
         "actor": actor,
         "created_at": flow.at,
     }
+
+
+def _bring_onto_books(conn: Connection, actor: str, net: dict[tuple[int, int], int]) -> None:
+    """The stock the history leaves on hand enters the books at each item's current cost
+    against opening balances: the history's sales were never invoiced, so its flows carry no
+    revenue or cost of sale, and the journal starts from what is on the shelf."""
+    units: dict[int, int] = defaultdict(int)
+    for (item_id, _), qty in net.items():
+        units[item_id] += qty
+    costs = {
+        item_id: current_cost(unit, average)
+        for item_id, unit, average in conn.execute(
+            select(Item.id, Item.unit_cost, Item.average_cost)
+        )
+    }
+    value = sum((qty * costs[item_id] for item_id, qty in units.items()), Decimal(0))
+    postings = stock_value_postings(value, "opening_balance", value)
+    if postings:
+        post_journal(conn, "stock history brought onto the books", "stock_history", actor, postings)
 
 
 def _add_to_balances(

@@ -20,7 +20,6 @@ from erp_core.domain.transfers import DuplicateLine
 from erp_core.queries.counts import adjustment_requests_page, get_sheet, inventory_accuracy
 from erp_core.services import counts
 from erp_core.services import inventory as inv
-from erp_core.services import master_data as md
 from erp_core.services.adjustment_approvals import approve_adjustment, reject_adjustment
 from erp_core.services.adjustment_requests import PendingAdjustment
 from tests.factories import ACTOR, item, location, stocked
@@ -181,16 +180,16 @@ def test_a_large_direct_adjustment_is_held_too_and_a_rejection_moves_nothing(
     db = shelf
     db.settings.adjustment_approval_units = None
     db.settings.adjustment_approval_value = Decimal(100)
-    md.update_record(db, ACTOR, md.ITEMS, "A", {"unit_cost": Decimal("12.50")})
-    small = inv.adjust_stock(db, CLERK, inv.AdjustCommand("A", "DC-1", A, "found", delta=8))
-    assert not isinstance(small, PendingAdjustment)
-    held = inv.adjust_stock(db, CLERK, inv.AdjustCommand("A", "DC-1", A, "found", delta=9))
+    item(db, "D", unit_cost=Decimal("12.50"))
+    small = inv.adjust_stock(db, CLERK, inv.AdjustCommand("D", "DC-1", A, "found", delta=8))
+    assert not isinstance(small, PendingAdjustment)  # 8 x 12.50 = 100, not above 100
+    held = inv.adjust_stock(db, CLERK, inv.AdjustCommand("D", "DC-1", A, "found", delta=9))
     assert isinstance(held, PendingAdjustment)
     assert held.request["state"] == RequestState.PENDING and held.request["delta"] == 9
-    assert balance(db, "A", "DC-1", A) == 28
+    assert balance(db, "D", "DC-1", A) == 8
     rejected = reject_adjustment(db, MANAGER, held.request["id"], "no evidence")
     assert rejected["state"] == RequestState.REJECTED and rejected["move_id"] is None
-    assert balance(db, "A", "DC-1", A) == 28
+    assert balance(db, "D", "DC-1", A) == 8
 
 
 def test_an_approval_that_would_overdraw_stock_is_refused_and_changes_nothing(

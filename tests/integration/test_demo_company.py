@@ -14,7 +14,9 @@ from erp_core.adapters.label_tables import InjectedAnomaly
 from erp_core.adapters.order_tables import Order
 from erp_core.adapters.purchasing_tables import PurchaseOrder
 from erp_core.adapters.returns_tables import ReturnAuthorization
+from erp_core.adapters.settlement_tables import Settlement, SettlementException
 from erp_core.adapters.tables import StockMove
+from erp_core.domain.settlement_files import COLUMNS
 from erp_core.queries.integrity import check_integrity
 from erp_core.queries.replenishment_plans import get_plan
 from pipelines.demo import DemoConfig, build_demo
@@ -57,15 +59,17 @@ def test_a_fast_demo_builds_through_the_services_passes_every_check_and_pays_out
     plan = get_plan(db, figures.plan_id)
     assert plan["status"] == "proposed" and plan["lines"]["order"] > 0, "a plan awaits review"
 
-    # Settlement files, with a few planted mistakes for the finance matching to find.
+    # Settlement files, imported and matched: the planted mistakes are the only exceptions.
     files = sorted((tmp_path / "settlements").glob("*.csv"))
     assert {f.name.split("-")[0] for f in files} == {"AMZ", "ZAL"}
     rows = [row for f in files for row in csv.DictReader(f.open())]
-    assert {"settlement_id", "posted_date", "order_id", "gross", "fee", "net"} <= set(rows[0])
-    known = set(db.read(lambda s: list(s.scalars(select(Order.external_id)))))
-    assert any(row["order_id"] not in known for row in rows), "an order id the seller never had"
-    ids = Counter(row["order_id"] for row in rows)
-    assert len(rows) > 1000 and len(ids) < len(rows) + 10
+    assert set(rows[0]) == set(COLUMNS) and {"order", "fee"} <= {row["type"] for row in rows}
+    settled = db.read(lambda s: list(s.execute(select(Settlement.row_count))))
+    assert len(settled) == len(files) and sum(n for (n,) in settled) == len(rows)
+    kinds = Counter(db.read(lambda s: list(s.scalars(select(SettlementException.kind)))))
+    assert kinds["missing_order"] == 2 * len(files), "each file pays an order the seller never had"
+    assert kinds["fee_mismatch"] > 0 and kinds["duplicate_payment"] > 0
+    assert set(kinds) == {"missing_order", "fee_mismatch", "duplicate_payment"}
 
 
 def test_every_item_of_the_full_catalogue_has_a_node_its_rules_let_ship_it() -> None:

@@ -25,9 +25,9 @@ from erp_core.clock import utcnow
 from erp_core.domain.counts import RequestState
 from erp_core.domain.order_rules import HoldStatus
 from erp_core.domain.refunds import RefundStatus
-from erp_core.domain.replenishment import LineStatus, PlanStatus
+from erp_core.domain.replenishment import PlanStatus
 from erp_core.queries.kpi_sql import percentile, rounded
-from erp_core.queries.kpis_supply import HIGH_STOCKOUT_RISK
+from erp_core.queries.kpis_supply import plan_line_trouble
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,10 @@ def _replenishment(session: Session, now: datetime) -> Queue:
     title = "Plan lines needing a planner"
     if plan is None:
         return _aged("replenishment", title, None, [], now)
-    line = ReplenishmentLine
-    planned = line.status.in_((LineStatus.ORDER, LineStatus.NO_ORDER))
-    cut = planned & line.edited_by.is_(None) & (line.qty < line.suggested_qty)
-    risky = planned & (line.stockout_risk >= HIGH_STOCKOUT_RISK)
     flagged = session.scalar(
         select(func.count())
-        .select_from(line)
-        .where(line.plan_id == plan.id, (line.status == LineStatus.CANNOT_PLAN) | cut | risky)
+        .select_from(ReplenishmentLine)
+        .where(ReplenishmentLine.plan_id == plan.id, plan_line_trouble().any)
     )
     link = f"/v1/replenishment/plans/{plan.id}/lines"
     return _aged("replenishment", title, link, [plan.created_at] * int(flagged or 0), now)

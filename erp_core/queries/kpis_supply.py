@@ -4,9 +4,10 @@ kpis_operations)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, join, select
+from sqlalchemy import ColumnElement, case, func, join, select
 from sqlalchemy.orm import Session
 
 from erp_core.adapters.purchasing_tables import (
@@ -42,15 +43,36 @@ from erp_core.queries.kpi_sql import (
 HIGH_STOCKOUT_RISK = 0.5
 
 
+@dataclass(frozen=True)
+class PlanLineTrouble:
+    """Why a plan line needs a planner: it cannot be planned, a limit cut it (and nobody has
+    edited it since), or it is still likely to run out with the planned quantity."""
+
+    cannot: ColumnElement[bool]
+    cut: ColumnElement[bool]
+    risky: ColumnElement[bool]
+
+    @property
+    def any(self) -> ColumnElement[bool]:
+        return self.cannot | self.cut | self.risky
+
+
+def plan_line_trouble() -> PlanLineTrouble:
+    line = ReplenishmentLine
+    planned = line.status.in_((LineStatus.ORDER, LineStatus.NO_ORDER))
+    return PlanLineTrouble(
+        cannot=line.status == LineStatus.CANNOT_PLAN,
+        cut=planned & line.edited_by.is_(None) & (line.qty < line.suggested_qty),
+        risky=planned & (line.stockout_risk >= HIGH_STOCKOUT_RISK),
+    )
+
+
 def replenishment_exceptions(session: Session, query: KpiQuery) -> Rows:
     plan_id = session.scalar(
         select(func.max(ReplenishmentPlan.id)).where(ReplenishmentPlan.planning_date <= query.end)
     )
     line = ReplenishmentLine
-    cannot = line.status == LineStatus.CANNOT_PLAN
-    planned = line.status.in_((LineStatus.ORDER, LineStatus.NO_ORDER))
-    cut = planned & line.edited_by.is_(None) & (line.qty < line.suggested_qty)
-    risky = planned & (line.stockout_risk >= HIGH_STOCKOUT_RISK)
+    trouble = plan_line_trouble()
     routes = {
         Grouping.LOCATION: Route(Location.code, ((Location, Location.id == line.location_id),)),
         Grouping.CATEGORY: item_category(line.item_id),
@@ -60,10 +82,10 @@ def replenishment_exceptions(session: Session, query: KpiQuery) -> Rows:
         routes,
         line,
         func.count(),
-        count_where(cannot | cut | risky),
-        count_where(cannot),
-        count_where(cut),
-        count_where(risky),
+        count_where(trouble.any),
+        count_where(trouble.cannot),
+        count_where(trouble.cut),
+        count_where(trouble.risky),
     ).where(line.plan_id == plan_id)
     figures = {
         key: {"plan": plan_id, **_exceptions(*counts)} for key, *counts in session.execute(totals)

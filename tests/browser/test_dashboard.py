@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -23,13 +19,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from api.main import create_app
 from erp_core.adapters.database import Database
 from erp_core.domain.access import Role
 from erp_core.services import api_keys
 from pipelines.replenishment_plan import PlanAsk, create_plan
 from tests.factories import ACTOR
 from tests.kpi_shop import open_shop
+from tests.live_server import serving
 from tests.plan_company import PLANNING_DATE, plan_company
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,20 +57,8 @@ Figures = dict[tuple[str, str, str], tuple[str, str]]
 
 @pytest.fixture
 def live_app(db: Database) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port."""
-    app = create_app(db.settings)
-    app.state.database = db
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(db) as url:
+        yield url
 
 
 @pytest.fixture

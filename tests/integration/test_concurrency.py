@@ -7,7 +7,6 @@ SQLite runs for SQLite.
 from __future__ import annotations
 
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,10 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
-from api.main import create_app
 from erp_core.adapters.database import Database
 from erp_core.adapters.tables import Item, StockBalance
 from erp_core.domain.access import Role
@@ -28,6 +25,7 @@ from erp_core.queries.inventory import inventory_positions
 from erp_core.services import api_keys
 from erp_core.services import inventory as inv
 from tests.factories import ACTOR, location, stocked
+from tests.live_server import serving
 
 
 def _position(db: Database) -> dict[str, int]:
@@ -127,20 +125,8 @@ def test_sixteen_workers_relocating_between_eight_locations_conserve_stock(db: D
 
 @pytest.fixture
 def live_api(db: Database) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port."""
-    app = create_app(db.settings)
-    app.state.database = db
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(db) as url:
+        yield url
 
 
 def test_five_hundred_concurrent_one_unit_reservations_over_http_grant_exactly_a_hundred(

@@ -12,8 +12,9 @@ Field mapping, column -> Keel:
       ship_postcode, ship_country       postcode, country
     shipping_method                   shipping_method
 
-Payment is authorized: business customers buy on account. There are no tax or shipping
-columns; both are zero. po_number, sku, qty and unit_price are required columns, and a column
+Payment is authorized: business customers buy on account. There is no tax column: each line
+gets the ship-to jurisdiction's rate (GET /v1/finance/tax-rates); nor a shipping column:
+shipping is zero. po_number, sku, qty and unit_price are required columns, and a column
 not listed here refuses the file, so a misspelt discount column is not silently dropped. Cells
 are passed on as text for OrderCreate to read, with the rules of POST /v1/orders; an order whose
 rows disagree on an order-level column, or without any address, is refused.

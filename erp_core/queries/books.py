@@ -19,9 +19,14 @@ ZERO = Decimal(0)
 CENT = Decimal("0.0001")
 
 
+def day_start(day: date) -> datetime:
+    """The first instant of `day`, in UTC."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
 def day_end(day: date) -> datetime:
     """The first instant after `day`, in UTC: entries posted before it are on the books."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    return day_start(day + timedelta(days=1))
 
 
 def account_balances(session: Session, as_of: date | None) -> dict[str, Decimal]:
@@ -101,7 +106,7 @@ def closed_periods(session: Session) -> list[dict[str, Any]]:
 def _filtered(wanted: JournalFilter) -> Select[Any]:
     query = select(JournalEntry)
     if wanted.start is not None:
-        query = query.where(JournalEntry.posted_at >= day_end(wanted.start - timedelta(days=1)))
+        query = query.where(JournalEntry.posted_at >= day_start(wanted.start))
     if wanted.end is not None:
         query = query.where(JournalEntry.posted_at < day_end(wanted.end))
     if wanted.reference is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from erp_core.adapters.order_tables import Order, OrderLine
 from erp_core.adapters.returns_tables import ReturnAuthorization
 from erp_core.adapters.tables import Channel, Item, Location
 from erp_core.domain.orders import OrderStatus
+from erp_core.queries.books import day_end, day_start
 from erp_core.queries.kpi_frame import Grouping, KpiQuery, Rows
 
 ALL = "all"
@@ -53,8 +54,7 @@ NOT_CANCELLED = tuple(s for s in OrderStatus if s != OrderStatus.CANCELLED)
 
 def bounds(query: KpiQuery) -> tuple[datetime, datetime]:
     """The range as [first day 00:00 UTC, the day after the last 00:00 UTC)."""
-    start = datetime.combine(query.start, time(), UTC)
-    return start, datetime.combine(query.end + timedelta(days=1), time(), UTC)
+    return day_start(query.start), day_end(query.end)
 
 
 def within(stamp: Any, query: KpiQuery) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from erp_core.adapters.fulfillment_tables import Invoice, TaxRate
 from erp_core.adapters.order_tables import Order
 from erp_core.adapters.returns_tables import Refund, ReturnAuthorization
 from erp_core.domain.refunds import RefundStatus
-from erp_core.queries.books import day_end
+from erp_core.queries.books import day_end, day_start
 
 ZERO = Decimal(0)
 UNKNOWN = "unknown"  # orders without a country, or captured before jurisdictions were kept
@@ -39,7 +39,7 @@ def tax_report(session: Session, start: date, end: date) -> dict[str, Any]:
     """Per jurisdiction, for invoices issued and credit notes posted from start to end (both
     days included): the taxable amount invoiced (goods after discount), the tax invoiced, the
     tax credited back, and the tax due, invoiced less credited."""
-    since, until = day_end(date.fromordinal(start.toordinal() - 1)), day_end(end)
+    since, until = day_start(start), day_end(end)
     where = func.coalesce(Order.tax_jurisdiction, UNKNOWN)
     figures: dict[str, dict[str, Any]] = defaultdict(
         lambda: (

@@ -3,7 +3,7 @@ One transaction each, audited."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,7 +58,9 @@ def close_period(db: Database, actor: str, period: str) -> dict[str, Any]:
         oldest = session.scalar(select(func.min(JournalEntry.posted_at)))
         if oldest is not None and oldest.date() < first:
             still_open = [
-                p for p in months_between(oldest.date(), _before(first)) if p not in closed
+                p
+                for p in months_between(oldest.date(), first - timedelta(days=1))
+                if p not in closed
             ]
             if still_open:
                 raise EarlierPeriodOpen(
@@ -135,10 +137,6 @@ def _refuse_stock_driven(postings: list[Posting]) -> None:
             "inventory moves only with stock: post a stock adjustment, a return or a receipt",
             account=STOCK_DRIVEN,
         )
-
-
-def _before(first: date) -> date:
-    return date.fromordinal(first.toordinal() - 1)
 
 
 def _audited(detail: dict[str, Any]) -> dict[str, Any]:

@@ -89,14 +89,15 @@ def receive_purchase_order(
             )
         before = purchase_order_lines(session, po.id)
         lines = _checked_lines(session, po.id, cmd, db.settings.receipt_over_tolerance)
-        receipt = _post_receipt(session, actor, po.id, cmd, lines)
+        landed = _landed_total(cmd, lines)
+        receipt = _post_receipt(session, actor, po.id, cmd, landed)
         supplier = session.get_one(Supplier, po.supplier_id)
         grace = db.settings.receipt_on_time_grace_days
         value = sum(
             (_receive_line(session, actor, po, receipt, supplier, c, grace) for c in lines),
             Decimal(0),
         )
-        _post_rounding(session, actor, po.id, value - _landed_total(cmd, lines))
+        _post_rounding(session, actor, po.id, value - landed)
         session.flush()
         _advance(session, po, actor)
         after = purchase_order_lines(session, po.id)
@@ -156,7 +157,7 @@ def _post_receipt(
     actor: str,
     po_id: int,
     cmd: ReceiptCommand,
-    lines: list[Checked],
+    landed: Decimal,
 ) -> Receipt:
     """The receipt row and its journal entry at landed cost: goods, freight and duty."""
     entry_id = post_entry(
@@ -164,7 +165,7 @@ def _post_receipt(
         f"goods received against purchase order {po_id}",
         f"purchase_order:{po_id}",
         actor,
-        receipt_postings(_landed_total(cmd, lines)),
+        receipt_postings(landed),
     )
     receipt = Receipt(
         purchase_order_id=po_id,

@@ -51,6 +51,10 @@ MONEY_COLUMNS = (
     "cogs",
     "gross_margin",
 )
+# Shipment lines and shipments reach their channel through their invoice's order.
+_INVOICE_CHANNEL = {
+    G.CHANNEL: Route(Channel.code, ((Order, Order.id == Invoice.order_id), ORDER_CHANNEL))
+}
 _RETURNED_ORDER = (
     (RA, RA.id == ReturnLine.return_id),
     (Order, Order.id == RA.order_id),
@@ -81,11 +85,7 @@ def gross_margin(session: Session, query: KpiQuery) -> Rows:
         session,
         grouped(
             query,
-            {
-                G.CHANNEL: Route(
-                    Channel.code, ((Order, Order.id == Invoice.order_id), ORDER_CHANNEL)
-                )
-            },
+            _INVOICE_CHANNEL,
             join(ShipmentLine, Invoice, Invoice.shipment_id == ShipmentLine.shipment_id),
             func.sum(ShipmentLine.qty * ShipmentLine.unit_cost),
         ).where(within(Invoice.issued_at, query)),
@@ -94,11 +94,7 @@ def gross_margin(session: Session, query: KpiQuery) -> Rows:
         session,
         grouped(
             query,
-            {
-                G.CHANNEL: Route(
-                    Channel.code, ((Order, Order.id == Invoice.order_id), ORDER_CHANNEL)
-                )
-            },
+            _INVOICE_CHANNEL,
             join(Shipment, Invoice, Invoice.shipment_id == Shipment.id),
             func.sum(Shipment.shipping_cost),
         ).where(within(Invoice.issued_at, query)),
